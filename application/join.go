@@ -1,0 +1,253 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/wxinvite/wxinvite/domain"
+)
+
+// JoinCommand is a person making contact: who they are and, optionally, who sent them.
+// Both inbound paths build one: the invite link after OAuth, and the subscribe push.
+type JoinCommand struct {
+	OpenID  string
+	Profile domain.Profile
+	// Subscribed is true when this contact is a follow (the scan path): the user is
+	// marked as following. The link path leaves following as it is.
+	Subscribed bool
+	// Channel, with InviteCode (link) or Scene (scan), is the attribution. An empty
+	// channel means no attribution (a plain follow, a login without an invite).
+	Channel    domain.Channel
+	InviteCode string
+	Scene      domain.Scene
+	// ContactKey identifies this contact for idempotency (the WeChat delivery key).
+	// A repeat of the contact that created the user gets the original result back.
+	ContactKey string
+}
+
+// NoInviteReason says why a Join recorded no invite; the future audit trail ("why
+// didn't my friend count?") reads it.
+type NoInviteReason string
+
+// Why no invite was recorded.
+const (
+	ReasonNone          NoInviteReason = ""                // an invite was recorded (or replayed)
+	ReasonNoAttribution NoInviteReason = "no_attribution"  // nobody sent this person
+	ReasonUnknownCode   NoInviteReason = "unknown_inviter" // the code or scene names no user
+	ReasonSelfInvite    NoInviteReason = "self_invite"
+	ReasonNotNew        NoInviteReason = "not_new" // the person was already known
+)
+
+// JoinResult reports what a Join did, for the caller's reply and for observers.
+type JoinResult struct {
+	User domain.User
+	// IsNew is true when this contact created the user.
+	IsNew bool
+	// Replayed is true when this was a repeat of the contact that created the user
+	// (a WeChat redelivery): nothing changed, and the result mirrors the original.
+	Replayed bool
+	Invite   *domain.Invite
+	Inviter  *domain.User
+	Channel  domain.Channel
+	NoInvite NoInviteReason
+}
+
+// maxJoinAttempts bounds the re-reads after losing a race (and the rare invite-code
+// collision); the transactor separately retries cluster conflicts.
+const maxJoinAttempts = 4
+
+// JoinService is the one use case both invite paths end in.
+type JoinService struct {
+	tx        Transactor
+	users     UserRepository
+	invites   InviteRepository
+	clock     Clock
+	random    Random
+	observers []JoinObserver
+}
+
+// NewJoinService builds the Join use case.
+func NewJoinService(tx Transactor, users UserRepository, invites InviteRepository, clock Clock, random Random, observers ...JoinObserver) *JoinService {
+	return &JoinService{tx: tx, users: users, invites: invites, clock: clock, random: random, observers: observers}
+}
+
+// Join makes the person known. A new person is created with a fresh invite code
+// and, if the attribution names another user, is recorded as that user's invitee,
+// all in one transaction. An existing person gets their profile refreshed and no
+// invite. Unknown codes and self-invites record nothing and are not errors.
+// Concurrent duplicates produce one user and at most one invite: the loser of the
+// unique-key race re-reads and returns the winner's result.
+func (s *JoinService) Join(ctx context.Context, cmd JoinCommand) (JoinResult, error) {
+	if err := domain.ValidateOpenID(cmd.OpenID); err != nil {
+		return JoinResult{}, Errorf(KindInvalid, "invalid_openid", err, "the openid is not valid")
+	}
+	if cmd.Channel != "" {
+		if err := cmd.Channel.Validate(); err != nil {
+			return JoinResult{}, Errorf(KindInvalid, "invalid_channel", err, "the channel is not valid")
+		}
+	}
+	var lastErr error
+	for attempt := 0; attempt < maxJoinAttempts; attempt++ {
+		var res JoinResult
+		err := s.tx.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			res, err = s.join(ctx, cmd, attempt)
+			return err
+		})
+		if err == nil {
+			for _, o := range s.observers {
+				o.Joined(res)
+			}
+			return res, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return JoinResult{}, err
+		}
+		lastErr = err // lost a race or drew a taken invite code: look again
+	}
+	return JoinResult{}, Errorf(KindUnavailable, "join_contention", lastErr, "too much contention, try again")
+}
+
+func (s *JoinService) join(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
+	u, err := s.users.ByOpenID(ctx, cmd.OpenID)
+	switch {
+	case err == nil:
+		return s.existing(ctx, u, cmd)
+	case !errors.Is(err, ErrNotFound):
+		return JoinResult{}, fmt.Errorf("join: find user: %w", err)
+	}
+	return s.create(ctx, cmd, attempt)
+}
+
+// existing handles a person already known: a replay of their first contact, or a
+// later contact that can no longer be credited to anyone.
+func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinCommand) (JoinResult, error) {
+	res := JoinResult{User: u, Channel: cmd.Channel}
+	if cmd.ContactKey != "" && cmd.ContactKey == u.FirstContactKey {
+		res.Replayed = true
+		return res, s.loadInvite(ctx, &res)
+	}
+	if cmd.Channel != "" {
+		res.NoInvite = ReasonNotNew
+	} else {
+		res.NoInvite = ReasonNoAttribution
+	}
+	before := u
+	if u.ApplyProfile(cmd.Profile) {
+		if err := s.users.UpdateProfile(ctx, u); err != nil {
+			if !errors.Is(err, ErrConflict) {
+				return JoinResult{}, fmt.Errorf("join: refresh profile: %w", err)
+			}
+			// The unionid belongs to someone else: keep the rest of the refresh.
+			u.UnionID = before.UnionID
+			if err := s.users.UpdateProfile(ctx, u); err != nil {
+				return JoinResult{}, fmt.Errorf("join: refresh profile: %w", err)
+			}
+		}
+	}
+	if cmd.Subscribed && !u.Following {
+		if err := s.users.SetFollowing(ctx, u.ID, true); err != nil {
+			return JoinResult{}, fmt.Errorf("join: mark following: %w", err)
+		}
+		u.Following = true
+	}
+	res.User = u
+	return res, nil
+}
+
+func (s *JoinService) create(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
+	now := s.clock.Now()
+	code, err := s.newInviteCode()
+	if err != nil {
+		return JoinResult{}, err
+	}
+	profile := cmd.Profile
+	if attempt > 0 {
+		// A retry that still finds no user by openid collided on the invite code or the
+		// unionid; the code is fresh now, and the unionid is not worth failing a join.
+		profile.UnionID = ""
+	}
+	u, err := domain.NewUser(cmd.OpenID, profile, code, cmd.Subscribed, cmd.ContactKey, now)
+	if err != nil {
+		return JoinResult{}, Errorf(KindInvalid, "invalid_user", err, "the user is not valid")
+	}
+	if u, err = s.users.Create(ctx, u); err != nil {
+		return JoinResult{}, fmt.Errorf("join: create user: %w", err)
+	}
+	res := JoinResult{User: u, IsNew: true, Channel: cmd.Channel, NoInvite: ReasonNoAttribution}
+	if cmd.Channel == "" {
+		return res, nil
+	}
+	inviter, ok, err := s.resolveInviter(ctx, cmd)
+	if err != nil {
+		return JoinResult{}, err
+	}
+	if !ok {
+		res.NoInvite = ReasonUnknownCode
+		return res, nil
+	}
+	inv, err := domain.NewInvite(inviter, u, true, cmd.Channel, cmd.Scene.Str, now)
+	if errors.Is(err, domain.ErrSelfInvite) {
+		res.NoInvite = ReasonSelfInvite
+		return res, nil
+	}
+	if err != nil {
+		return JoinResult{}, Errorf(KindInvalid, "invalid_invite", err, "the invite is not valid")
+	}
+	if inv, err = s.invites.Create(ctx, inv); err != nil {
+		return JoinResult{}, fmt.Errorf("join: record invite: %w", err)
+	}
+	res.Invite, res.Inviter, res.NoInvite = &inv, &inviter, ReasonNone
+	return res, nil
+}
+
+// resolveInviter finds the user an attribution names; ok is false when it names nobody.
+func (s *JoinService) resolveInviter(ctx context.Context, cmd JoinCommand) (domain.User, bool, error) {
+	code := cmd.InviteCode
+	if cmd.Channel == domain.ChannelScan {
+		c, err := domain.InviteCodeFromScene(cmd.Scene)
+		if err != nil {
+			return domain.User{}, false, nil // not an invite scene: a campaign code, or junk
+		}
+		code = c
+	}
+	if domain.ValidateInviteCode(code) != nil {
+		return domain.User{}, false, nil
+	}
+	inviter, err := s.users.ByInviteCode(ctx, code)
+	if errors.Is(err, ErrNotFound) {
+		return domain.User{}, false, nil
+	}
+	if err != nil {
+		return domain.User{}, false, fmt.Errorf("join: find inviter: %w", err)
+	}
+	return inviter, true, nil
+}
+
+// loadInvite fills the invite and inviter of a replayed result from the store.
+func (s *JoinService) loadInvite(ctx context.Context, res *JoinResult) error {
+	inv, err := s.invites.ByInvitee(ctx, res.User.ID)
+	if errors.Is(err, ErrNotFound) {
+		res.NoInvite = ReasonNoAttribution
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("join: load invite: %w", err)
+	}
+	inviter, err := s.users.ByID(ctx, inv.InviterID)
+	if err != nil {
+		return fmt.Errorf("join: load inviter: %w", err)
+	}
+	res.Invite, res.Inviter, res.Channel = &inv, &inviter, inv.Channel
+	return nil
+}
+
+func (s *JoinService) newInviteCode() (string, error) {
+	b := make([]byte, domain.InviteCodeBytes)
+	if _, err := io.ReadFull(s.random, b); err != nil {
+		return "", Errorf(KindInternal, "random_failed", err, "cannot generate an invite code")
+	}
+	return domain.NewInviteCode(b)
+}

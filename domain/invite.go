@@ -1,0 +1,69 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// InviteID identifies an invite record.
+type InviteID int64
+
+// Channel says how an invitee arrived.
+type Channel string
+
+// The two ways a friend arrives; both end in the same Join use case.
+const (
+	// ChannelLink is an invite link opened in WeChat, followed by web OAuth.
+	ChannelLink Channel = "link"
+	// ChannelScan is a parametric QR code scanned and followed.
+	ChannelScan Channel = "scan"
+)
+
+// Validate reports whether c is a known channel.
+func (c Channel) Validate() error {
+	switch c {
+	case ChannelLink, ChannelScan:
+		return nil
+	}
+	return fmt.Errorf("%w: %q", ErrInvalidChannel, string(c))
+}
+
+// InviteStatus is the lifecycle state of an invite. Today every invite counts as soon
+// as it is recorded; the type exists so that later rules (a hold period, revocation
+// on unfollow) change a status instead of deleting or duplicating records.
+type InviteStatus string
+
+// InviteCounted is an invite that counts towards its inviter.
+const InviteCounted InviteStatus = "counted"
+
+// Invite records that Inviter brought Invitee. An invitee has at most one invite ever.
+type Invite struct {
+	ID        InviteID
+	InviterID UserID
+	InviteeID UserID
+	Channel   Channel
+	// QRScene is the scene string of the QR code the invitee scanned; empty for links.
+	QRScene   string
+	Status    InviteStatus
+	CreatedAt time.Time
+}
+
+// NewInvite applies the invitation rules at the moment the invitee first becomes
+// known: never oneself, only a user who is new right now, only through a known
+// channel. The "one inviter per invitee" rule is enforced by the store's unique key
+// on the invitee and reported as ErrAlreadyInvited.
+func NewInvite(inviter, invitee User, inviteeIsNew bool, ch Channel, qrScene string, now time.Time) (Invite, error) {
+	if err := ch.Validate(); err != nil {
+		return Invite{}, err
+	}
+	if inviter.ID == invitee.ID || inviter.OpenID == invitee.OpenID {
+		return Invite{}, ErrSelfInvite
+	}
+	if !inviteeIsNew {
+		return Invite{}, ErrNotNewUser
+	}
+	if ch == ChannelLink {
+		qrScene = ""
+	}
+	return Invite{InviterID: inviter.ID, InviteeID: invitee.ID, Channel: ch, QRScene: qrScene, Status: InviteCounted, CreatedAt: now}, nil
+}
