@@ -30,10 +30,17 @@ func (s *EnrichProfileService) EnrichProfile(ctx context.Context, openID string)
 	if err != nil {
 		return fmt.Errorf("enrich profile: %w", err)
 	}
+	before := u
 	if !u.ApplyProfile(f.Profile) {
 		return nil
 	}
-	if err := s.users.UpdateProfile(ctx, u); err != nil && !errors.Is(err, ErrConflict) {
+	err = s.users.UpdateProfile(ctx, u)
+	if errors.Is(err, ErrConflict) {
+		// The unionid belongs to another user; keep the rest of what we learned.
+		u.UnionID = before.UnionID
+		err = s.users.UpdateProfile(ctx, u)
+	}
+	if err != nil {
 		return fmt.Errorf("enrich profile: %w", err)
 	}
 	return nil

@@ -32,13 +32,16 @@ func (p QRPolicy) Validate() error {
 	switch {
 	case p.PermanentQuota < 0 || p.PermanentQuota > domain.PermanentCodesPerAccount:
 		return fmt.Errorf("permanent quota %d outside 0..%d", p.PermanentQuota, domain.PermanentCodesPerAccount)
-	case p.TemporaryLifetime < time.Minute || p.TemporaryLifetime > domain.MaxTemporaryLifetime:
-		return fmt.Errorf("temporary lifetime %s outside 1m..%s", p.TemporaryLifetime, domain.MaxTemporaryLifetime)
+	case p.TemporaryLifetime < time.Minute || p.TemporaryLifetime > domain.MaxTemporaryLifetime || p.TemporaryLifetime%time.Second != 0:
+		return fmt.Errorf("temporary lifetime %s outside 1m..%s or not whole seconds", p.TemporaryLifetime, domain.MaxTemporaryLifetime)
 	case p.ReissueBefore < 0 || p.ReissueBefore >= p.TemporaryLifetime:
 		return fmt.Errorf("reissue margin %s must be below the lifetime %s", p.ReissueBefore, p.TemporaryLifetime)
 	}
 	return nil
 }
+
+// issueTimeout bounds one shared get-or-issue, detached from the first caller's request.
+const issueTimeout = 15 * time.Second
 
 // InviteQRCodeService hands out a user's invite QR code, issuing it from WeChat only
 // when there is none or the current one is about to expire.
@@ -61,6 +64,9 @@ func NewInviteQRCodeService(users UserRepository, codes QRCodeRepository, wechat
 // instances the store's compare-and-swap keeps one current code and losers adopt it.
 func (s *InviteQRCodeService) InviteQRCode(ctx context.Context, owner domain.UserID) (domain.QRCode, error) {
 	return s.flight.do(strconv.FormatInt(int64(owner), 10), func() (domain.QRCode, error) {
+		// The shared call must not fail every waiter because the first caller left.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), issueTimeout)
+		defer cancel()
 		return s.getOrIssue(ctx, owner)
 	})
 }
@@ -89,8 +95,9 @@ func (s *InviteQRCodeService) getOrIssue(ctx context.Context, owner domain.UserI
 	if err != nil && req.Kind == domain.QRPermanent && IsKind(err, KindConflict) {
 		// WeChat says the permanent quota is gone although our count said otherwise
 		// (codes made outside this service): fall back to a temporary code.
-		req, _ = domain.NewQRRequest(domain.QRTemporary, req.Scene, s.policy.TemporaryLifetime)
-		issued, err = s.wechat.CreateQRCode(ctx, req)
+		if req, err = domain.NewQRRequest(domain.QRTemporary, req.Scene, s.policy.TemporaryLifetime); err == nil {
+			issued, err = s.wechat.CreateQRCode(ctx, req)
+		}
 	}
 	if err != nil {
 		return domain.QRCode{}, fmt.Errorf("invite qrcode: create: %w", err)

@@ -1,6 +1,11 @@
 package application
 
-import "sync"
+import (
+	"errors"
+	"sync"
+)
+
+var errFlightPanicked = errors.New("shared call panicked")
 
 // flight collapses concurrent calls for the same key into one: the first caller
 // does the work and the others wait for its result. It keeps two requests for one
@@ -31,10 +36,13 @@ func (f *flight[T]) do(key string, fn func() (T, error)) (T, error) {
 	f.calls[key] = c
 	f.mu.Unlock()
 
+	defer func() { // also when fn panics, so waiters are never stranded
+		f.mu.Lock()
+		delete(f.calls, key)
+		f.mu.Unlock()
+		close(c.done)
+	}()
+	c.err = errFlightPanicked
 	c.val, c.err = fn()
-	f.mu.Lock()
-	delete(f.calls, key)
-	f.mu.Unlock()
-	close(c.done)
 	return c.val, c.err
 }

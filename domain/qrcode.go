@@ -56,6 +56,8 @@ func (s Scene) IsZero() bool { return s.Str == "" && s.ID == 0 }
 // scenes 1..100000.
 func (s Scene) ValidateFor(kind QRKind) error {
 	switch {
+	case kind != QRPermanent && kind != QRTemporary:
+		return fmt.Errorf("%w: unknown kind %q", ErrInvalidScene, kind)
 	case s.Str != "" && s.ID != 0:
 		return fmt.Errorf("%w: both string and numeric scene set", ErrInvalidScene)
 	case s.Str != "":
@@ -67,8 +69,6 @@ func (s Scene) ValidateFor(kind QRKind) error {
 		return fmt.Errorf("%w: scene is empty or 0", ErrInvalidScene)
 	case kind == QRPermanent && s.ID > MaxPermanentSceneID:
 		return fmt.Errorf("%w: permanent scene_id %d outside 1..%d", ErrInvalidScene, s.ID, MaxPermanentSceneID)
-	case kind != QRPermanent && kind != QRTemporary:
-		return fmt.Errorf("%w: unknown kind %q", ErrInvalidScene, kind)
 	}
 	return nil
 }

@@ -1,0 +1,118 @@
+package domain_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/wxinvite/wxinvite/domain"
+)
+
+func TestValidateOpenID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		id string
+		ok bool
+	}{
+		{"oAbC-123_xyz", true},
+		{"o6_bmjrPTlm6_2sgVt7hMZOPfL2M", true},
+		{"a", true},
+		{strings.Repeat("a", 64), true},
+		{"", false},
+		{strings.Repeat("a", 65), false},
+		{"o b", false},
+		{"o/b", false},
+		{"o+b", false},
+		{"o=b", false},
+		{"o.b", false},
+		{"ö", false},
+		{"o\nb", false},
+	}
+	for _, tt := range tests {
+		err := domain.ValidateOpenID(tt.id)
+		if tt.ok && err != nil {
+			t.Errorf("ValidateOpenID(%q) = %v, want nil", tt.id, err)
+		}
+		if !tt.ok && !errors.Is(err, domain.ErrInvalidOpenID) {
+			t.Errorf("ValidateOpenID(%q) = %v, want ErrInvalidOpenID", tt.id, err)
+		}
+	}
+}
+
+func TestNewUser(t *testing.T) {
+	t.Parallel()
+	const code = "abcdefghijklm"
+	u, err := domain.NewUser("o_1", domain.Profile{UnionID: " u1 ", Nickname: " Ann ", AvatarURL: "http://a"}, code, true, "k1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := domain.User{OpenID: "o_1", UnionID: "u1", Nickname: "Ann", AvatarURL: "http://a", InviteCode: code, Following: true, JoinedAt: t0, FirstContactKey: "k1"}
+	if u != want {
+		t.Fatalf("NewUser = %+v, want %+v", u, want)
+	}
+	if _, err := domain.NewUser("", domain.Profile{}, code, false, "", t0); !errors.Is(err, domain.ErrInvalidOpenID) {
+		t.Errorf("NewUser(empty openid) = %v, want ErrInvalidOpenID", err)
+	}
+	if _, err := domain.NewUser("o_1", domain.Profile{}, "BAD", false, "", t0); !errors.Is(err, domain.ErrInvalidInviteCode) {
+		t.Errorf("NewUser(bad code) = %v, want ErrInvalidInviteCode", err)
+	}
+}
+
+func TestUserApplyProfile(t *testing.T) {
+	t.Parallel()
+	known := domain.User{ID: 3, UnionID: "u1", Nickname: "Ann", AvatarURL: "http://a"}
+	long := strings.Repeat("微", 70)
+	tests := []struct {
+		name    string
+		start   domain.User
+		p       domain.Profile
+		changed bool
+		want    domain.User
+	}{
+		{"empty never erases", known, domain.Profile{}, false, known},
+		{"blank never erases", known, domain.Profile{UnionID: " ", Nickname: "\t", AvatarURL: "  "}, false, known},
+		{"same values unchanged", known, domain.Profile{UnionID: "u1", Nickname: "Ann", AvatarURL: "http://a"}, false, known},
+		{"same after trim unchanged", known, domain.Profile{Nickname: " Ann "}, false, known},
+		{"nickname changes", known, domain.Profile{Nickname: "Bob"}, true,
+			domain.User{ID: 3, UnionID: "u1", Nickname: "Bob", AvatarURL: "http://a"}},
+		{"unionid filled", domain.User{ID: 3}, domain.Profile{UnionID: "u9"}, true, domain.User{ID: 3, UnionID: "u9"}},
+		{"avatar changes", known, domain.Profile{AvatarURL: "http://b"}, true,
+			domain.User{ID: 3, UnionID: "u1", Nickname: "Ann", AvatarURL: "http://b"}},
+		{"nickname truncated to 64 runes", domain.User{}, domain.Profile{Nickname: long}, true,
+			domain.User{Nickname: strings.Repeat("微", 64)}},
+		{"64 runes kept whole", domain.User{}, domain.Profile{Nickname: strings.Repeat("😀", 64)}, true,
+			domain.User{Nickname: strings.Repeat("😀", 64)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := tt.start
+			if got := u.ApplyProfile(tt.p); got != tt.changed {
+				t.Errorf("changed = %v, want %v", got, tt.changed)
+			}
+			if u != tt.want {
+				t.Errorf("user = %+v, want %+v", u, tt.want)
+			}
+			if !utf8.ValidString(u.Nickname) || utf8.RuneCountInString(u.Nickname) > domain.MaxNicknameLength {
+				t.Errorf("nickname %q is not valid or too long", u.Nickname)
+			}
+		})
+	}
+	// Truncating the same long nickname again is not a change.
+	u := domain.User{}
+	u.ApplyProfile(domain.Profile{Nickname: long})
+	if u.ApplyProfile(domain.Profile{Nickname: long}) {
+		t.Error("re-applying the same over-long nickname reported a change")
+	}
+}
+
+func TestUserDisplayName(t *testing.T) {
+	t.Parallel()
+	if got := (domain.User{ID: 42, Nickname: "Ann"}).DisplayName(); got != "Ann" {
+		t.Errorf("DisplayName = %q, want Ann", got)
+	}
+	if got := (domain.User{ID: 42}).DisplayName(); got != "微信用户42" {
+		t.Errorf("DisplayName = %q, want 微信用户42", got)
+	}
+}
