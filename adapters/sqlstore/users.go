@@ -1,0 +1,72 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/wxinvite/wxinvite/application"
+	"github.com/wxinvite/wxinvite/domain"
+)
+
+var _ application.UserRepository = (*Users)(nil)
+
+// Users implements application.UserRepository. Its unique keys (openid, unionid when
+// set, invite code) are what make concurrent joins of one person create one user.
+type Users struct{ db *DB }
+
+// Create implements application.UserRepository.
+func (r *Users) Create(ctx context.Context, u domain.User) (domain.User, error) {
+	row := userRowFrom(u)
+	row.ID = 0
+	if _, err := r.db.idb(ctx).NewInsert().Model(&row).Exec(ctx); err != nil {
+		return domain.User{}, r.db.mapErr("user", err)
+	}
+	return row.domain(), nil
+}
+
+// ByOpenID implements application.UserRepository.
+func (r *Users) ByOpenID(ctx context.Context, openID string) (domain.User, error) {
+	return r.one(ctx, "openid = ?", openID)
+}
+
+// ByID implements application.UserRepository.
+func (r *Users) ByID(ctx context.Context, id domain.UserID) (domain.User, error) {
+	return r.one(ctx, "id = ?", int64(id))
+}
+
+// ByInviteCode implements application.UserRepository.
+func (r *Users) ByInviteCode(ctx context.Context, code string) (domain.User, error) {
+	return r.one(ctx, "invite_code = ?", code)
+}
+
+func (r *Users) one(ctx context.Context, where string, arg any) (domain.User, error) {
+	var row userRow
+	if err := r.db.idb(ctx).NewSelect().Model(&row).Where(where, arg).Limit(1).Scan(ctx); err != nil {
+		return domain.User{}, r.db.mapErr("user", err)
+	}
+	return row.domain(), nil
+}
+
+// UpdateProfile implements application.UserRepository.
+func (r *Users) UpdateProfile(ctx context.Context, u domain.User) error {
+	row := userRowFrom(u)
+	res, err := r.db.idb(ctx).NewUpdate().Model(&row).
+		Column("unionid", "nickname", "avatar_url").WherePK().Exec(ctx)
+	return r.db.expectRow("user", res, err)
+}
+
+// SetFollowing implements application.UserRepository.
+func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bool) error {
+	res, err := r.db.idb(ctx).NewUpdate().Model((*userRow)(nil)).
+		Set("following = ?", following).Where("id = ?", int64(id)).Exec(ctx)
+	return r.db.expectRow("user", res, err)
+}
+
+// Counts implements application.UserRepository. It counts with a query rather than
+// keeping counters: a counter row updated by every instance is a hot spot on a cluster.
+func (r *Users) Counts(ctx context.Context) (users, followers int, err error) {
+	err = r.db.idb(ctx).NewSelect().Model((*userRow)(nil)).
+		ColumnExpr("COUNT(*)").
+		ColumnExpr("COALESCE(SUM(CASE WHEN following THEN 1 ELSE 0 END), 0)").
+		Scan(ctx, &users, &followers)
+	return users, followers, r.db.mapErr("user counts", err)
+}
