@@ -22,6 +22,7 @@ func (r *Invites) Create(ctx context.Context, inv domain.Invite) (domain.Invite,
 			}
 		}
 		inv.ID = domain.InviteID(len(st.invites) + 1)
+		inv.CreatedAt = norm(inv.CreatedAt)
 		st.invites = append(st.invites, inv)
 		return nil
 	})

@@ -38,6 +38,7 @@ func (r *QRCodes) Save(ctx context.Context, q domain.QRCode, prevTicket string) 
 				return application.Conflict("permanent qr code with this scene", nil)
 			}
 		}
+		q.ExpiresAt, q.IssuedAt = norm(q.ExpiresAt), norm(q.IssuedAt)
 		st.qrcodes[k] = q
 		return nil
 	})

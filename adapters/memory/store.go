@@ -61,6 +61,14 @@ func (s state) clone() state {
 	return c
 }
 
+// norm stores times as the SQL store does: UTC, microsecond precision.
+func norm(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
 type txKey struct{}
 
 // InTx runs fn holding the store's lock; on error the state is restored, so nothing

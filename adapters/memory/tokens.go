@@ -48,6 +48,7 @@ func (r *Tokens) AcquireLease(ctx context.Context, appID, holder string, now, un
 func (r *Tokens) PutToken(ctx context.Context, appID, holder string, t domain.AccessToken) error {
 	return r.s.with(ctx, func(st *state) error {
 		row := st.tokens[appID]
+		t.ExpiresAt = norm(t.ExpiresAt)
 		row.token = t
 		if row.leaseHolder == holder {
 			row.leaseHolder, row.leaseUntil = "", time.Time{}

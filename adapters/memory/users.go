@@ -26,6 +26,7 @@ func (r *Users) Create(ctx context.Context, u domain.User) (domain.User, error) 
 			}
 		}
 		u.ID = domain.UserID(len(st.users) + 1)
+		u.JoinedAt = norm(u.JoinedAt)
 		st.users = append(st.users, u)
 		return nil
 	})
