@@ -1,0 +1,206 @@
+package httpadapter
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wxinvite/wxinvite/application"
+	"github.com/wxinvite/wxinvite/domain"
+)
+
+// adminAuthorized compares the bearer token in constant time (hashing both sides
+// first so not even the length leaks).
+func (s *server) adminAuthorized(r *http.Request) bool {
+	if s.cfg.AdminToken == "" {
+		return false
+	}
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	want := sha256.Sum256([]byte(s.cfg.AdminToken))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// requireAdmin hides the admin API entirely when no token is configured and
+// demands the token otherwise.
+func (s *server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.AdminToken == "" {
+			writeAPIError(w, r, errNotFoundRoute)
+			return
+		}
+		if !s.adminAuthorized(r) {
+			writeAPIError(w, r, errAdminToken)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statsJSON struct {
+	Users            int            `json:"users"`
+	Invites          int            `json:"invites"`
+	InvitesByChannel map[string]int `json:"invites_by_channel"`
+	Followers        int            `json:"followers"`
+}
+
+type leaderboardEntryJSON struct {
+	ID           int64  `json:"id"`
+	Nickname     string `json:"nickname"`
+	InviteeCount int    `json:"invitee_count"`
+}
+
+type leaderboardJSON struct {
+	Items []leaderboardEntryJSON `json:"items"`
+}
+
+type inviteJSON struct {
+	ID        int64   `json:"id"`
+	Inviter   userRef `json:"inviter"`
+	Invitee   userRef `json:"invitee"`
+	Channel   string  `json:"channel"`
+	CreatedAt string  `json:"created_at"`
+}
+
+type invitesJSON struct {
+	Items      []inviteJSON `json:"items"`
+	NextCursor string       `json:"next_cursor"`
+}
+
+func (s *server) handleAdminStats(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.Stats.Stats(r.Context())
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, statsJSON{
+		Users: st.Users, Invites: st.Invites, Followers: st.Followers,
+		InvitesByChannel: map[string]int{
+			string(domain.ChannelLink): st.InvitesByChannel[domain.ChannelLink],
+			string(domain.ChannelScan): st.InvitesByChannel[domain.ChannelScan],
+		},
+	})
+}
+
+func (s *server) handleAdminLeaderboard(w http.ResponseWriter, r *http.Request) {
+	limit, err := limitFrom(r)
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	items, err := s.svc.Leaderboard.Leaderboard(r.Context(), limit)
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	out := leaderboardJSON{Items: make([]leaderboardEntryJSON, 0, len(items))}
+	for _, e := range items {
+		out.Items = append(out.Items, leaderboardEntryJSON{ID: int64(e.UserID), Nickname: displayName(e.UserID, e.Nickname), InviteeCount: e.InviteeCount})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) handleAdminInvites(w http.ResponseWriter, r *http.Request) {
+	page, err := pageFrom(r)
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	items, next, err := s.svc.Invites.List(r.Context(), page)
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	out := invitesJSON{Items: make([]inviteJSON, 0, len(items)), NextCursor: next.Encode()}
+	for _, rec := range items {
+		inv := rec.Invite
+		out.Items = append(out.Items, inviteJSON{
+			ID: int64(inv.ID), Inviter: ref(inv.InviterID, rec.InviterNickname), Invitee: ref(inv.InviteeID, rec.InviteeNickname),
+			Channel: string(inv.Channel), CreatedAt: apiTime(inv.CreatedAt),
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// csvHeader is the first row of the export.
+var csvHeader = []string{"id", "inviter_id", "inviter_nickname", "invitee_id", "invitee_nickname", "channel", "created_at"}
+
+// csvSafe neutralises spreadsheet formula injection: a cell a spreadsheet would
+// evaluate (=, +, -, @, or a leading tab/CR) gets a leading apostrophe.
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// csvFlushEvery is how many rows go out per flush.
+const csvFlushEvery = 200
+
+// handleAdminInvitesCSV streams every invite as CSV, flushing as it goes. With
+// ?bom=1 a UTF-8 byte order mark is written first so Excel shows Chinese names.
+// A failure before any row is out is a JSON error; after that the response is cut
+// off (the client sees a broken transfer rather than a silently short file).
+func (s *server) handleAdminInvitesCSV(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	// A big export may outlast the server's WriteTimeout; give it its own budget.
+	_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Minute))
+	cw := csv.NewWriter(w)
+	started := false
+	start := func() {
+		started = true
+		h := w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Disposition", `attachment; filename="wxinvite-invites-`+s.now().UTC().Format("20060102")+`.csv"`)
+		w.WriteHeader(http.StatusOK)
+		if r.URL.Query().Get("bom") == "1" {
+			_, _ = w.Write([]byte("\xef\xbb\xbf"))
+		}
+		_ = cw.Write(csvHeader)
+	}
+	rows := 0
+	err := s.svc.Invites.Export(r.Context(), func(rec application.InviteRecord) error {
+		if !started {
+			start()
+		}
+		inv := rec.Invite
+		if err := cw.Write([]string{
+			strconv.FormatInt(int64(inv.ID), 10),
+			strconv.FormatInt(int64(inv.InviterID), 10), csvSafe(displayName(inv.InviterID, rec.InviterNickname)),
+			strconv.FormatInt(int64(inv.InviteeID), 10), csvSafe(displayName(inv.InviteeID, rec.InviteeNickname)),
+			csvSafe(string(inv.Channel)), apiTime(inv.CreatedAt),
+		}); err != nil {
+			return err
+		}
+		if rows++; rows%csvFlushEvery == 0 {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return err
+			}
+			_ = rc.Flush()
+		}
+		return r.Context().Err()
+	})
+	if err != nil {
+		if !started {
+			writeAPIError(w, r, err)
+			return
+		}
+		LoggerFrom(r.Context()).Error("csv export cut off", "rows", rows, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if !started {
+		start()
+	}
+	cw.Flush()
+	_ = rc.Flush()
+}

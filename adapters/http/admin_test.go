@@ -1,0 +1,158 @@
+package httpadapter
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wxinvite/wxinvite/domain"
+)
+
+func TestAdminHiddenWithoutToken(t *testing.T) {
+	e := newEnv(t, envOpt{})
+	for _, p := range []string{"/admin/api/stats", "/admin/api/leaderboard", "/admin/api/invites", "/admin/api/invites.csv", "/admin/api/nope"} {
+		r := e.do(e.plain(), "GET", p, map[string]string{"Authorization": "Bearer "}, nil)
+		e.wantAPIError(r, http.StatusNotFound, "not_found")
+	}
+}
+
+func TestAdminRequiresToken(t *testing.T) {
+	e := newEnv(t, envOpt{adminToken: "s3cret-token"})
+	for name, h := range map[string]string{"missing": "", "wrong": "Bearer nope", "prefix": "Bearer s3cret", "basic": "Basic s3cret-token", "longer": "Bearer s3cret-token-x"} {
+		hdr := map[string]string{}
+		if h != "" {
+			hdr["Authorization"] = h
+		}
+		for _, p := range []string{"/admin/api/stats", "/admin/api/invites.csv", "/admin/api/unknown"} {
+			r := e.do(e.plain(), "GET", p, hdr, nil)
+			e.wantAPIError(r, http.StatusUnauthorized, "unauthorized")
+			if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+				t.Fatalf("%s %s: WWW-Authenticate %q", name, p, r.header.Get("WWW-Authenticate"))
+			}
+		}
+	}
+	ok := map[string]string{"Authorization": "Bearer s3cret-token"}
+	e.wantAPIError(e.do(e.plain(), "GET", "/admin/api/unknown", ok, nil), 404, "not_found")
+}
+
+// seedInvites builds: alice invited bob and carol (link) and "=cmd" (link); bob invited dave.
+func seedInvites(t *testing.T, e *env) (alice, bob domain.User) {
+	_, alice = e.loggedIn("o_alice", "Alice")
+	for _, p := range []struct{ openid, nick, inviter string }{
+		{"o_bob", "Bob", alice.InviteCode}, {"o_carol", "Carol", alice.InviteCode}, {"o_evil", "=HYPERLINK(\"x\")", alice.InviteCode},
+	} {
+		c := e.browser()
+		e.get(c, "/i/"+p.inviter)
+		e.login(c, p.openid, p.nick, "")
+	}
+	bob, _ = e.store.Users().ByOpenID(context.Background(), "o_bob")
+	c := e.browser()
+	e.get(c, "/i/"+bob.InviteCode)
+	e.login(c, "o_dave", "", "")
+	return alice, bob
+}
+
+func TestAdminStatsLeaderboardInvites(t *testing.T) {
+	e := newEnv(t, envOpt{adminToken: "tok"})
+	alice, bob := seedInvites(t, e)
+	auth := map[string]string{"Authorization": "Bearer tok"}
+
+	st := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/stats", auth, nil))
+	if keys(st) != sortedKeys("users", "invites", "invites_by_channel", "followers") {
+		t.Fatalf("stats keys %q", keys(st))
+	}
+	by := st["invites_by_channel"].(map[string]any)
+	if st["users"] != float64(5) || st["invites"] != float64(4) || st["followers"] != float64(0) || keys(by) != "link,scan" ||
+		by["link"] != float64(4) || by["scan"] != float64(0) {
+		t.Fatalf("stats %v", st)
+	}
+
+	lb := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/leaderboard?limit=1", auth, nil))
+	items := lb["items"].([]any)
+	first := items[0].(map[string]any)
+	if keys(lb) != "items" || len(items) != 1 || keys(first) != sortedKeys("id", "nickname", "invitee_count") ||
+		first["id"] != float64(alice.ID) || first["nickname"] != "Alice" || first["invitee_count"] != float64(3) {
+		t.Fatalf("leaderboard %v", lb)
+	}
+	full := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/leaderboard", auth, nil))["items"].([]any)
+	if len(full) != 2 || full[1].(map[string]any)["id"] != float64(bob.ID) {
+		t.Fatalf("leaderboard %v", full)
+	}
+	e.wantAPIError(e.do(e.plain(), "GET", "/admin/api/leaderboard?limit=abc", auth, nil), 400, "invalid_limit")
+	e.wantAPIError(e.do(e.plain(), "GET", "/admin/api/leaderboard?limit=101", auth, nil), 400, "invalid_limit")
+
+	inv := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/invites?limit=3", auth, nil))
+	if keys(inv) != "items,next_cursor" || inv["next_cursor"] == "" {
+		t.Fatalf("invites %v", inv)
+	}
+	list := inv["items"].([]any)
+	top := list[0].(map[string]any)
+	if len(list) != 3 || keys(top) != sortedKeys("id", "inviter", "invitee", "channel", "created_at") {
+		t.Fatalf("invites %v", list)
+	}
+	inviter, invitee := top["inviter"].(map[string]any), top["invitee"].(map[string]any)
+	// Newest first: bob -> dave, and dave has no nickname, so a neutral name.
+	if keys(inviter) != "id,nickname" || inviter["id"] != float64(bob.ID) || invitee["nickname"] != "微信用户5" || top["channel"] != "link" {
+		t.Fatalf("top invite %v", top)
+	}
+	rest := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/invites?limit=3&cursor="+inv["next_cursor"].(string), auth, nil))
+	if n := len(rest["items"].([]any)); n != 1 || rest["next_cursor"] != "" {
+		t.Fatalf("second page %v", rest)
+	}
+	e.wantAPIError(e.do(e.plain(), "GET", "/admin/api/invites?cursor=!!", auth, nil), 400, "invalid_cursor")
+}
+
+func TestAdminCSVExport(t *testing.T) {
+	e := newEnv(t, envOpt{adminToken: "tok"})
+	alice, bob := seedInvites(t, e)
+	r := e.do(e.plain(), "GET", "/admin/api/invites.csv", map[string]string{"Authorization": "Bearer tok"}, nil)
+	if r.status != 200 || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		!strings.HasPrefix(r.header.Get("Content-Disposition"), "attachment; filename=") {
+		t.Fatalf("status %d headers %v", r.status, r.header)
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != "id,inviter_id,inviter_nickname,invitee_id,invitee_nickname,channel,created_at" || len(rows) != 5 {
+		t.Fatalf("rows %v", rows)
+	}
+	if rows[1][1] != fmt.Sprint(bob.ID) || rows[1][4] != "微信用户5" || rows[1][5] != "link" {
+		t.Fatalf("newest row %v", rows[1])
+	}
+	var evil []string
+	for _, row := range rows[1:] {
+		if row[1] != fmt.Sprint(alice.ID) && row[1] != fmt.Sprint(bob.ID) {
+			t.Fatalf("row %v", row)
+		}
+		if strings.Contains(row[4], "HYPERLINK") {
+			evil = row
+		}
+	}
+	if evil == nil || evil[4] != `'=HYPERLINK("x")` {
+		t.Fatalf("formula not neutralised: %v", evil)
+	}
+	bom := e.do(e.plain(), "GET", "/admin/api/invites.csv?bom=1", map[string]string{"Authorization": "Bearer tok"}, nil)
+	if !strings.HasPrefix(bom.body, "\xef\xbb\xbfid,") {
+		t.Fatal("bom=1 without BOM")
+	}
+}
+
+func TestAdminCSVEmpty(t *testing.T) {
+	e := newEnv(t, envOpt{adminToken: "tok"})
+	r := e.do(e.plain(), "GET", "/admin/api/invites.csv", map[string]string{"Authorization": "Bearer tok"}, nil)
+	if r.status != 200 || r.body != "id,inviter_id,inviter_nickname,invitee_id,invitee_nickname,channel,created_at\n" {
+		t.Fatalf("%d %q", r.status, r.body)
+	}
+}
+
+func TestCSVSafe(t *testing.T) {
+	for in, want := range map[string]string{"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "Alice": "Alice", "": "", "a=b": "a=b"} {
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package bootstrap
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+
+	"github.com/wxinvite/wxinvite/adapters/wechat"
+	"github.com/wxinvite/wxinvite/application"
+)
+
+// platform is where the WeChat adapter finds WeChat: the real platform, or the
+// built-in emulator served by this very process.
+type platform struct {
+	AppID, AppSecret   string
+	APIBase, OAuthBase string
+	Emulated           bool
+}
+
+func newPlatform(cfg Config, ln *Listener) platform {
+	if !cfg.Emulator() {
+		return platform{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIBase: cfg.APIBase, OAuthBase: cfg.OAuthBase}
+	}
+	secret := cfg.EmulatorSecret
+	if secret == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		secret = hex.EncodeToString(b)
+	}
+	return platform{
+		AppID:     EmulatorAppID,
+		AppSecret: secret,
+		APIBase:   ln.LocalURL + "/_emulator",  // server-to-server calls stay on loopback
+		OAuthBase: ln.PublicURL + "/_emulator", // the browser follows this one
+		Emulated:  true,
+	}
+}
+
+// WeChatModule provides the WeChat API client (bound to the application's WeChat
+// ports) and the callback handler mounted at /wechat/callback.
+var WeChatModule = fx.Module("wechat",
+	fx.Provide(
+		newPlatform,
+		newWeChatClient,
+		func(c *wechat.Client) application.WeChatQRCodes { return c },
+		func(c *wechat.Client) application.WeChatFollowers { return c },
+		func(c *wechat.Client) application.WeChatOAuth { return c },
+		newCallback,
+		fx.Annotate(callbackMount, fx.ResultTags(`group:"mounts"`)),
+	),
+)
+
+func newWeChatClient(cfg Config, p platform, tokens application.TokenStore, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Client, error) {
+	return wechat.NewClient(wechat.ClientConfig{
+		AppID: p.AppID, AppSecret: p.AppSecret, APIBase: p.APIBase, OAuthBase: p.OAuthBase,
+		Scope: cfg.OAuthScope, ClassicToken: cfg.ClassicToken,
+	}, tokens, clock, reg, log)
+}
+
+func newCallback(cfg Config, p platform, join *application.JoinService, unfollow *application.UnfollowService, enrich *application.EnrichProfileService, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Callback, error) {
+	cb, err := wechat.NewCallback(wechat.CallbackConfig{
+		Token: cfg.Token, AppID: p.AppID,
+		EncodingAESKey: cfg.EncodingAESKey, PreviousEncodingAESKey: cfg.PreviousEncodingAESKey,
+		InviteReply: cfg.InviteReply, WelcomeReply: cfg.WelcomeReply,
+	}, join, unfollow, enrich, clock, reg, log)
+	if err != nil {
+		return nil, &ConfigError{Var: "WECHAT_ENCODING_AES_KEY", Err: err}
+	}
+	return cb, nil
+}
