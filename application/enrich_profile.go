@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/wxinvite/wxinvite/domain"
 )
 
 // EnrichProfileService completes a scan-path user from user/info after the reply has
@@ -25,6 +27,9 @@ func (s *EnrichProfileService) EnrichProfile(ctx context.Context, openID string)
 	f, err := s.followers.Follower(ctx, openID)
 	if err != nil {
 		return fmt.Errorf("enrich profile: %w", err)
+	}
+	if f.Profile == (domain.Profile{}) {
+		return nil // what WeChat usually says since 2021: nothing to store, no need to read
 	}
 	u, err := s.users.ByOpenID(ctx, openID)
 	if err != nil {

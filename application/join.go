@@ -90,12 +90,7 @@ func (s *JoinService) Join(ctx context.Context, cmd JoinCommand) (JoinResult, er
 	}
 	var lastErr error
 	for attempt := 0; attempt < maxJoinAttempts; attempt++ {
-		var res JoinResult
-		err := s.tx.InTx(ctx, func(ctx context.Context) error {
-			var err error
-			res, err = s.join(ctx, cmd, attempt)
-			return err
-		})
+		res, err := s.join(ctx, cmd, attempt)
 		if err == nil {
 			for _, o := range s.observers {
 				o.Joined(res)
@@ -110,15 +105,37 @@ func (s *JoinService) Join(ctx context.Context, cmd JoinCommand) (JoinResult, er
 	return JoinResult{}, Errorf(KindUnavailable, "join_contention", lastErr, "too much contention, try again")
 }
 
+// join is one attempt. The lookups happen before any transaction: the common cases
+// (a returning person, a replayed delivery) need no transaction at all, and a new
+// person's transaction holds only the two inserts, so it is short and, on a cluster,
+// has little to conflict on. Correctness does not depend on the read being current:
+// if someone created the person meanwhile, the insert hits the unique openid and the
+// next attempt reads the winner.
 func (s *JoinService) join(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
 	u, err := s.users.ByOpenID(ctx, cmd.OpenID)
 	switch {
 	case err == nil:
-		return s.existing(ctx, u, cmd)
+		var res JoinResult
+		err := s.tx.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			res, err = s.existing(ctx, u, cmd)
+			return err
+		})
+		return res, err
 	case !errors.Is(err, ErrNotFound):
 		return JoinResult{}, fmt.Errorf("join: find user: %w", err)
 	}
-	return s.create(ctx, cmd, attempt)
+	inviter, found, err := s.resolveInviter(ctx, cmd)
+	if err != nil {
+		return JoinResult{}, err
+	}
+	var res JoinResult
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = s.create(ctx, cmd, inviter, found, attempt)
+		return err
+	})
+	return res, err
 }
 
 // existing handles a person already known: a replay of their first contact, or a
@@ -157,7 +174,9 @@ func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinComma
 	return res, nil
 }
 
-func (s *JoinService) create(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
+// create inserts a new person and, when the attribution named someone else, the
+// invite, in the transaction carried by ctx.
+func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domain.User, found bool, attempt int) (JoinResult, error) {
 	now := s.clock.Now()
 	code, err := s.newInviteCode()
 	if err != nil {
@@ -180,11 +199,7 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, attempt int) 
 	if cmd.Channel == "" {
 		return res, nil
 	}
-	inviter, ok, err := s.resolveInviter(ctx, cmd)
-	if err != nil {
-		return JoinResult{}, err
-	}
-	if !ok {
+	if !found {
 		res.NoInvite = ReasonUnknownCode
 		return res, nil
 	}
@@ -205,6 +220,9 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, attempt int) 
 
 // resolveInviter finds the user an attribution names; ok is false when it names nobody.
 func (s *JoinService) resolveInviter(ctx context.Context, cmd JoinCommand) (domain.User, bool, error) {
+	if cmd.Channel == "" {
+		return domain.User{}, false, nil
+	}
 	code := cmd.InviteCode
 	if cmd.Channel == domain.ChannelScan {
 		c, err := domain.InviteCodeFromScene(cmd.Scene)

@@ -133,7 +133,8 @@ func TestJoinUnresolvableAttribution(t *testing.T) {
 }
 
 // A new user cannot be their own inviter: their code is drawn at this very join. The
-// only way to try is to visit a link whose (unowned) code is exactly the one drawn.
+// only way to try is to visit a link whose (unowned) code is exactly the one drawn;
+// the attribution is resolved at the moment of contact, when nobody owns that code.
 func TestJoinSelfInviteOfNewUserRecordsNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, &seqRandom{chunks: [][]byte{bytes8(0)}})
@@ -141,7 +142,7 @@ func TestJoinSelfInviteOfNewUserRecordsNothing(t *testing.T) {
 	if res.User.InviteCode != "aaaaaaaaaaaaa" {
 		t.Fatalf("drawn code = %q, the construction is off", res.User.InviteCode)
 	}
-	if !res.IsNew || res.Invite != nil || res.Inviter != nil || res.NoInvite != application.ReasonSelfInvite {
+	if !res.IsNew || res.Invite != nil || res.Inviter != nil || res.NoInvite != application.ReasonUnknownCode {
 		t.Fatalf("result = %+v", res)
 	}
 	if n := e.inviteCount(t); n != 0 {
