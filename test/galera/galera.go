@@ -424,12 +424,16 @@ func (n *node) installDB(ctx context.Context, asRoot bool) error {
 	cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	args := []string{"--no-defaults", "--datadir=" + n.dataDir,
-		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"}
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
+		// Its scratch tables must not go to the shared /tmp, where a busy machine (or
+		// another cluster) made the bootstrap fail with "#sql-temptable… not found".
+		"--tmpdir=" + filepath.Join(n.dir, "tmp")}
 	if asRoot {
 		args = append(args, "--user=mysql")
 	}
 	cmd := exec.CommandContext(cctx, findBinary("mariadb-install-db", "/usr/bin", "/usr/local/bin"), args...)
 	cmd.Dir = n.dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(n.dir, "tmp"))
 	cmd.WaitDelay = 5 * time.Second
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
