@@ -60,7 +60,9 @@ func newWeChatClient(cfg Config, p platform, tokens application.TokenStore, cloc
 	}, tokens, clock, reg, log)
 }
 
-func newCallback(cfg Config, p platform, join *application.JoinService, unfollow *application.UnfollowService, enrich *application.EnrichProfileService, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Callback, error) {
+// newCallback builds the callback handler; on stop it waits for the background
+// profile updates it started (after the server drained, before the store closes).
+func newCallback(lc fx.Lifecycle, cfg Config, p platform, join *application.JoinService, unfollow *application.UnfollowService, enrich *application.EnrichProfileService, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Callback, error) {
 	cb, err := wechat.NewCallback(wechat.CallbackConfig{
 		Token: cfg.Token, AppID: p.AppID,
 		EncodingAESKey: cfg.EncodingAESKey, PreviousEncodingAESKey: cfg.PreviousEncodingAESKey,
@@ -69,5 +71,6 @@ func newCallback(cfg Config, p platform, join *application.JoinService, unfollow
 	if err != nil {
 		return nil, &ConfigError{Var: "WECHAT_ENCODING_AES_KEY", Err: err}
 	}
+	lc.Append(fx.Hook{OnStop: cb.Close})
 	return cb, nil
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -149,6 +151,7 @@ func StartEmulator(t testing.TB, opt EmulatorOptions) *Emulator {
 	e, err := emulator.New(emulator.Config{
 		AppID: bootstrap.EmulatorAppID, AppSecret: secret, Token: bootstrap.EmulatorToken,
 		EncodingAESKey: opt.AESKey, TokenTTL: opt.TokenTTL, CallbackURL: lbSrv.URL + "/wechat/callback",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatalf("harness: emulator: %v", err)

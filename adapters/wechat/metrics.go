@@ -1,0 +1,87 @@
+package wechat
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type clientMetrics struct {
+	calls     *prometheus.CounterVec
+	seconds   *prometheus.HistogramVec
+	refreshes *prometheus.CounterVec
+}
+
+func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
+	m := &clientMetrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxinvite_wechat_api_calls_total",
+			Help: "WeChat API calls by endpoint and errcode (0 = success; timeout, network, http_NNN for transport failures).",
+		}, []string{"endpoint", "errcode"}),
+		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "wxinvite_wechat_api_seconds",
+			Help:    "Latency of WeChat API calls.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"endpoint"}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxinvite_wechat_token_refreshes_total",
+			Help: "access_token acquisitions that missed the local cache: fetched (this instance called WeChat), adopted (another instance's token from the store), error, timeout.",
+		}, []string{"result"}),
+	}
+	var err error
+	if m.calls, err = register(reg, m.calls); err != nil {
+		return nil, err
+	}
+	if m.seconds, err = register(reg, m.seconds); err != nil {
+		return nil, err
+	}
+	if m.refreshes, err = register(reg, m.refreshes); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+type callbackMetrics struct {
+	deliveries *prometheus.CounterVec
+	dedupHits  prometheus.Counter
+}
+
+func newCallbackMetrics(reg prometheus.Registerer) (*callbackMetrics, error) {
+	m := &callbackMetrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxinvite_callback_deliveries_total",
+			Help: "WeChat callback deliveries by event and outcome (invited, joined, existing, unfollowed, duplicate, rejected, ignored, error, timeout).",
+		}, []string{"event", "outcome"}),
+		dedupHits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wxinvite_callback_dedup_hits_total",
+			Help: "Deliveries answered from the dedup cache or a concurrent twin instead of being processed again.",
+		}),
+	}
+	var err error
+	if m.deliveries, err = register(reg, m.deliveries); err != nil {
+		return nil, err
+	}
+	if m.dedupHits, err = register(reg, m.dedupHits); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// register registers c on reg, reusing an identical collector already registered
+// (two clients in one process share the series instead of failing to start).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	if reg == nil {
+		return c, nil
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing, nil
+			}
+		}
+		return c, fmt.Errorf("wechat: register metrics: %w", err)
+	}
+	return c, nil
+}
