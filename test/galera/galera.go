@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -610,40 +611,64 @@ func freePorts(nodes int) ([][2]int, error) {
 			l.Close()
 		}
 	}()
-	listen := func(port int) (int, bool) {
+	listen := func(port int) bool {
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			return 0, false
+			return false
 		}
 		held = append(held, l)
-		return l.Addr().(*net.TCPAddr).Port, true
+		return true
+	}
+	// Ports come from below the kernel's ephemeral range: a port from listen(":0")
+	// is closed again before mariadbd binds it, and in between the kernel may hand
+	// it to an outgoing connection ("Address already in use" at IST/SST start-up).
+	lo, hi := 10000, ephemeralLow()-3
+	if hi-lo < 1000 {
+		lo, hi = 20000, 30000
+	}
+	pick := func(span int) (int, bool) {
+		for try := 0; try < 500; try++ {
+			base := lo + mrand.IntN(hi-lo-span)
+			ok := true
+			for k := 0; k < span && ok; k++ {
+				ok = listen(base + k)
+			}
+			if ok {
+				return base, true
+			}
+		}
+		return 0, false
 	}
 	res := make([][2]int, nodes)
 	for i := 0; i < nodes; i++ {
-		p, ok := listen(0)
+		p, ok := pick(1)
 		if !ok {
-			return nil, errors.New("galera: cannot listen on 127.0.0.1")
+			return nil, errors.New("galera: no free loopback port found")
 		}
-		res[i][0] = p
-		found := false
-		for try := 0; try < 200 && !found; try++ {
-			g, ok := listen(0)
-			if !ok || g+2 > 65535 {
-				continue
-			}
-			if _, ok := listen(g + 1); !ok {
-				continue
-			}
-			if _, ok := listen(g + 2); !ok {
-				continue
-			}
-			res[i][1], found = g, true
-		}
-		if !found {
+		g, ok := pick(3)
+		if !ok {
 			return nil, errors.New("galera: no three consecutive free loopback ports found")
 		}
+		res[i] = [2]int{p, g}
 	}
 	return res, nil
+}
+
+// ephemeralLow is the start of the kernel's ephemeral port range (32768 if unknown).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 1 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 32768
+	}
+	return n
 }
 
 // makeTraversable chmods dir to 0755 and makes sure the mysql user can reach
