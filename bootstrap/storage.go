@@ -40,6 +40,12 @@ func newStore(lc fx.Lifecycle, cfg Config, reg prometheus.Registerer, log *slog.
 	if err != nil {
 		return nil, &ConfigError{Var: "WXINVITE_DATABASE_URL", Err: err}
 	}
+	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wxinvite_db_unique_conflicts_total",
+		Help: "Writes refused by a unique key: lost races between duplicates (each one is then resolved by re-reading the winner).",
+	}, func() float64 { _, conflicts := db.Stats(); return float64(conflicts) })); err != nil {
+		return nil, err
+	}
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			if err := db.Migrate(ctx); err != nil {

@@ -400,7 +400,7 @@ func (c *Callback) process(ctx context.Context, m Message, key string) result {
 // succeed (an invalid openid) is acknowledged so WeChat stops retrying; a transient
 // failure answers 503 and is not cached, so WeChat's retry runs it again.
 func (c *Callback) failed(ctx context.Context, m Message, err error) result {
-	c.log.ErrorContext(ctx, "wechat callback processing failed", "event", m.Event, "openid", m.FromUserName, "err", err)
+	c.log.ErrorContext(ctx, "wechat callback processing failed", "event", m.Event, openIDAttr(m.FromUserName), "err", err)
 	if application.IsKind(err, application.KindInvalid) {
 		return result{reply: successReply, outcome: "rejected", status: http.StatusOK}
 	}
@@ -432,7 +432,7 @@ func (c *Callback) startEnrich(openID string) {
 	}
 	if c.pending.Add(1) > enrichMaxPending {
 		c.pending.Add(-1)
-		c.log.Warn("profile enrichment queue full; skipping", "openid", openID)
+		c.log.Warn("profile enrichment queue full; skipping", openIDAttr(openID))
 		return
 	}
 	c.bg.Add(1)
@@ -448,7 +448,7 @@ func (c *Callback) startEnrich(openID string) {
 		ctx, cancel := context.WithTimeout(c.bgCtx, enrichTimeout)
 		defer cancel()
 		if err := c.enrich.EnrichProfile(ctx, openID); err != nil {
-			c.log.Warn("profile enrichment failed", "openid", openID, "err", err)
+			c.log.Warn("profile enrichment failed", openIDAttr(openID), "err", err)
 		}
 	}()
 }
