@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/wxinvite/wxinvite/application"
 	"log/slog"
 	"net"
 	"net/http"
@@ -190,7 +191,8 @@ func (s *server) observe(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		log := s.log.With("request_id", id)
 		info := &requestInfo{route: routeUnmatched}
-		ctx := context.WithValue(r.Context(), ctxRequestID, id)
+		ctx := application.WithRequestID(r.Context(), id) // other adapters' log lines carry it too
+		ctx = context.WithValue(ctx, ctxRequestID, id)
 		ctx = context.WithValue(ctx, ctxLogger, log)
 		ctx = context.WithValue(ctx, ctxInfo, info)
 		rec := &statusRecorder{ResponseWriter: w}

@@ -1,12 +1,13 @@
 package observability
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/wxinvite/wxinvite/application"
 )
 
 // NewLogger returns a JSON slog logger at the given level ("debug", "info", "warn",
@@ -16,12 +17,34 @@ func NewLogger(w io.Writer, level string) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(requestIDHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})}), nil
 }
 
-// OpenIDAttr logs an openid as a short hash: enough to correlate lines about one
-// person, not enough to identify them from a log file.
-func OpenIDAttr(openID string) slog.Attr {
-	sum := sha256.Sum256([]byte(openID))
-	return slog.String("openid_hash", hex.EncodeToString(sum[:6]))
+// requestIDHandler adds the request id carried by the context to every line logged
+// with one (the *Context methods), whichever adapter logs it. A logger that already
+// has a request_id attribute (the HTTP adapter's per-request logger) is left alone.
+type requestIDHandler struct {
+	slog.Handler
+	has bool
+}
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if !h.has {
+		if id := application.RequestIDFrom(ctx); id != "" {
+			r.AddAttrs(slog.String("request_id", id))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	has := h.has
+	for _, a := range as {
+		has = has || a.Key == "request_id"
+	}
+	return requestIDHandler{Handler: h.Handler.WithAttrs(as), has: has}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{Handler: h.Handler.WithGroup(name), has: h.has}
 }
