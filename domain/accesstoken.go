@@ -5,7 +5,9 @@ import "time"
 // AccessToken is the server access_token of the official account. WeChat allows a
 // limited number of fetches per day, so it is stored centrally and shared.
 type AccessToken struct {
-	Value     string
+	Value string
+	// ExpiresAt is when holders stop using the token: WeChat's expiry less a refresh
+	// margin chosen when it was fetched, so every instance refreshes ahead of time.
 	ExpiresAt time.Time
 }
 

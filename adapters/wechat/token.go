@@ -22,7 +22,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	t := c.cached
 	c.mu.Unlock()
-	if t.Usable(c.clock.Now(), c.cfg.RefreshAhead) {
+	if t.Usable(c.clock.Now(), 0) { // ExpiresAt already keeps the refresh margin
 		return t.Value, nil
 	}
 	// One acquisition per process at a time; it must not die with the first caller's
@@ -98,7 +98,7 @@ func (c *Client) stored(ctx context.Context, now time.Time) (domain.AccessToken,
 	if err != nil {
 		return domain.AccessToken{}, false, c.storeErr("read", err)
 	}
-	if !t.Usable(now, c.cfg.RefreshAhead) {
+	if !t.Usable(now, 0) {
 		return domain.AccessToken{}, false, nil
 	}
 	c.setCached(t)
@@ -125,7 +125,10 @@ func (c *Client) refreshHoldingLease(ctx context.Context) (domain.AccessToken, e
 		c.metrics.refreshes.WithLabelValues("error").Inc()
 		return domain.AccessToken{}, err
 	}
-	t := domain.AccessToken{Value: value, ExpiresAt: now.Add(expiresIn)}
+	// Stored as "use until": WeChat's expiry less the refresh margin, which is at most
+	// half the lifetime so that short-lived tokens are still reused.
+	margin := min(c.cfg.RefreshAhead, expiresIn/2)
+	t := domain.AccessToken{Value: value, ExpiresAt: now.Add(expiresIn - margin)}
 	if err := c.tokens.PutToken(ctx, appID, holder, t); err != nil {
 		// The token is good; other instances will fetch their own after the lease ends.
 		c.log.WarnContext(ctx, "cannot store the access token centrally", "err", err)

@@ -133,7 +133,9 @@ func New(cfg Config) (*Emulator, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+		// Its own transport, so Close can drop the idle connections it holds to the
+		// server it pushes to (a server draining for shutdown waits for those).
+		cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -192,6 +194,7 @@ func (e *Emulator) SafeMode() bool { return e.cipher != nil }
 func (e *Emulator) Close() {
 	e.once.Do(func() { close(e.done) })
 	e.pushWait.Wait()
+	e.cfg.HTTPClient.CloseIdleConnections()
 }
 
 // Counters returns how many calls each endpoint has received, keyed by the
