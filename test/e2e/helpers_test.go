@@ -80,6 +80,16 @@ type app struct {
 	URL  string
 	api  *http.Client // for the emulator API, the admin API and the callback: no cookies
 	tr   *http.Transport
+	// EmuURL is where the emulator is served when it is not the app's built-in one.
+	EmuURL string
+}
+
+// emuBase is the base URL of the emulator's routes.
+func (a *app) emuBase() string {
+	if a.EmuURL != "" {
+		return a.EmuURL + "/_emulator"
+	}
+	return a.URL + "/_emulator"
 }
 
 // person is a simulated WeChat user (emulator JSON shape).
@@ -200,7 +210,7 @@ func (a *app) emu(method, path string, in, out any, want int) {
 		}
 		body = bytes.NewReader(b)
 	}
-	req := newReq(a.t, method, a.URL+"/_emulator/api"+path, body)
+	req := newReq(a.t, method, a.emuBase()+"/api"+path, body)
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -418,7 +428,7 @@ func (a *app) scanAsync(p person, ticket string) <-chan delivery {
 	go func() {
 		d := delivery{Status: "test_error"}
 		defer func() { ch <- d }()
-		req, err := http.NewRequest("POST", a.URL+"/_emulator/api/persons/"+p.OpenID+"/scan",
+		req, err := http.NewRequest("POST", a.emuBase()+"/api/persons/"+p.OpenID+"/scan",
 			strings.NewReader(`{"ticket":`+strconv.Quote(ticket)+`}`))
 		if err != nil {
 			d.Error = err.Error()

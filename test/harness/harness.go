@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -180,7 +181,9 @@ func (b *Balancer) Set(instances ...*Instance) {
 	ps := make([]*httputil.ReverseProxy, 0, len(instances))
 	for _, in := range instances {
 		u, _ := url.Parse(in.URL)
-		ps = append(ps, httputil.NewSingleHostReverseProxy(u))
+		p := httputil.NewSingleHostReverseProxy(u)
+		p.ErrorLog = log.New(io.Discard, "", 0) // a stopped backend is part of the tests
+		ps = append(ps, p)
 	}
 	b.mu.Lock()
 	b.proxies = ps
