@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/wxinvite/wxinvite/domain"
 )
@@ -54,6 +55,12 @@ type JoinResult struct {
 	NoInvite NoInviteReason
 }
 
+// Inviter lookups are cached this long (see inviterCache) for at most this many codes.
+const (
+	inviterCacheTTL  = 30 * time.Second
+	inviterCacheSize = 10000
+)
+
 // maxJoinAttempts bounds the re-reads after losing a race (and the rare invite-code
 // collision); the transactor separately retries cluster conflicts.
 const maxJoinAttempts = 4
@@ -66,11 +73,13 @@ type JoinService struct {
 	clock     Clock
 	random    Random
 	observers []JoinObserver
+	inviters  *inviterCache
 }
 
 // NewJoinService builds the Join use case.
 func NewJoinService(tx Transactor, users UserRepository, invites InviteRepository, clock Clock, random Random, observers ...JoinObserver) *JoinService {
-	return &JoinService{tx: tx, users: users, invites: invites, clock: clock, random: random, observers: observers}
+	return &JoinService{tx: tx, users: users, invites: invites, clock: clock, random: random, observers: observers,
+		inviters: newInviterCache(inviterCacheTTL, inviterCacheSize)}
 }
 
 // Join makes the person known. A new person is created with a fresh invite code
@@ -111,34 +120,46 @@ func (s *JoinService) Join(ctx context.Context, cmd JoinCommand) (JoinResult, er
 // has little to conflict on. Correctness does not depend on the read being current:
 // if someone created the person meanwhile, the insert hits the unique openid and the
 // next attempt reads the winner.
+//
+// A contact that comes through an invite is almost always a first contact, so on the
+// first attempt it skips the read and goes straight to the insert: the unique openid
+// tells if the person was known after all, and the next attempt reads them.
 func (s *JoinService) join(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
+	if cmd.Channel != "" && attempt == 0 {
+		return s.createNew(ctx, cmd, attempt)
+	}
 	u, err := s.users.ByOpenID(ctx, cmd.OpenID)
 	switch {
 	case err == nil:
-		var res JoinResult
-		err := s.tx.InTx(ctx, func(ctx context.Context) error {
-			var err error
-			res, err = s.existing(ctx, u, cmd)
-			return err
-		})
-		return res, err
+		return s.existing(ctx, u, cmd)
 	case !errors.Is(err, ErrNotFound):
 		return JoinResult{}, fmt.Errorf("join: find user: %w", err)
 	}
+	return s.createNew(ctx, cmd, attempt)
+}
+
+// createNew resolves the attribution, then inserts the person (and the invite) in one
+// transaction. ErrConflict means the person (or the drawn invite code) exists.
+func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
 	inviter, found, err := s.resolveInviter(ctx, cmd)
 	if err != nil {
 		return JoinResult{}, err
 	}
 	var res JoinResult
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	write := func(ctx context.Context) error {
 		var err error
 		res, err = s.create(ctx, cmd, inviter, found, attempt)
 		return err
-	})
-	return res, err
+	}
+	if !found || inviter.OpenID == cmd.OpenID {
+		// Nobody to credit: one insert, atomic on its own.
+		return res, write(ctx)
+	}
+	return res, s.tx.InTx(ctx, write)
 }
 
-// existing handles a person already known: a replay of their first contact, or a
+// existing handles a person already known (outside any transaction; the writes it
+// needs, if any, run in one): a replay of their first contact, or a
 // later contact that can no longer be credited to anyone.
 func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinCommand) (JoinResult, error) {
 	res := JoinResult{User: u, Channel: cmd.Channel}
@@ -152,24 +173,35 @@ func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinComma
 		res.NoInvite = ReasonNoAttribution
 	}
 	before := u
-	if u.ApplyProfile(cmd.Profile) {
-		if err := s.users.UpdateProfile(ctx, u); err != nil {
-			if !errors.Is(err, ErrConflict) {
-				return JoinResult{}, fmt.Errorf("join: refresh profile: %w", err)
-			}
-			// The unionid belongs to someone else: keep the rest of the refresh.
-			u.UnionID = before.UnionID
+	refresh := u.ApplyProfile(cmd.Profile)
+	follow := cmd.Subscribed && !u.Following
+	if !refresh && !follow {
+		return res, nil // nothing to write, no transaction
+	}
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if refresh {
 			if err := s.users.UpdateProfile(ctx, u); err != nil {
-				return JoinResult{}, fmt.Errorf("join: refresh profile: %w", err)
+				if !errors.Is(err, ErrConflict) {
+					return fmt.Errorf("join: refresh profile: %w", err)
+				}
+				// The unionid belongs to someone else: keep the rest of the refresh.
+				u.UnionID = before.UnionID
+				if err := s.users.UpdateProfile(ctx, u); err != nil {
+					return fmt.Errorf("join: refresh profile: %w", err)
+				}
 			}
 		}
-	}
-	if cmd.Subscribed && !u.Following {
-		if err := s.users.SetFollowing(ctx, u.ID, true); err != nil {
-			return JoinResult{}, fmt.Errorf("join: mark following: %w", err)
+		if follow {
+			if err := s.users.SetFollowing(ctx, u.ID, true); err != nil {
+				return fmt.Errorf("join: mark following: %w", err)
+			}
 		}
-		u.Following = true
+		return nil
+	})
+	if err != nil {
+		return JoinResult{}, err
 	}
+	u.Following = u.Following || follow
 	res.User = u
 	return res, nil
 }
@@ -183,7 +215,7 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domai
 		return JoinResult{}, err
 	}
 	profile := cmd.Profile
-	if attempt > 0 {
+	if attempt > 1 || attempt == 1 && cmd.Channel == "" {
 		// A retry that still finds no user by openid collided on the invite code or the
 		// unionid; the code is fresh now, and the unionid is not worth failing a join.
 		profile.UnionID = ""
@@ -234,6 +266,10 @@ func (s *JoinService) resolveInviter(ctx context.Context, cmd JoinCommand) (doma
 	if domain.ValidateInviteCode(code) != nil {
 		return domain.User{}, false, nil
 	}
+	now := s.clock.Now()
+	if inviter, ok := s.inviters.get(code, now); ok {
+		return inviter, true, nil
+	}
 	inviter, err := s.users.ByInviteCode(ctx, code)
 	if errors.Is(err, ErrNotFound) {
 		return domain.User{}, false, nil
@@ -241,6 +277,7 @@ func (s *JoinService) resolveInviter(ctx context.Context, cmd JoinCommand) (doma
 	if err != nil {
 		return domain.User{}, false, fmt.Errorf("join: find inviter: %w", err)
 	}
+	s.inviters.put(code, inviter, now)
 	return inviter, true, nil
 }
 

@@ -22,7 +22,9 @@ type Invites struct{ db *DB }
 func (r *Invites) Create(ctx context.Context, inv domain.Invite) (domain.Invite, error) {
 	row := inviteRowFrom(inv)
 	row.ID = 0
-	if _, err := r.db.idb(ctx).NewInsert().Model(&row).Exec(ctx); err != nil {
+	if _, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewInsert().Model(&row).Exec(ctx)
+	}); err != nil {
 		return domain.Invite{}, r.db.mapErr("invite", err)
 	}
 	return row.domain(), nil

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"github.com/uptrace/bun"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -31,17 +33,20 @@ func (r *QRCodes) Current(ctx context.Context, owner domain.UserID, purpose doma
 // prevTicket; no such row is ErrConflict.
 func (r *QRCodes) Save(ctx context.Context, q domain.QRCode, prevTicket string) error {
 	row := qrCodeRowFrom(q)
-	idb := r.db.idb(ctx)
 	if prevTicket == "" {
-		if _, err := idb.NewInsert().Model(&row).Exec(ctx); err != nil {
+		if _, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+			return db.NewInsert().Model(&row).Exec(ctx)
+		}); err != nil {
 			return r.db.mapErr("qr code", err)
 		}
 		return nil
 	}
-	res, err := idb.NewUpdate().Model(&row).
-		Column("kind", "scene_str", "scene_id", "permanent_scene", "ticket", "url", "expires_at", "issued_at").
-		Where("owner_id = ?", row.OwnerID).Where("purpose = ?", row.Purpose).Where("ticket = ?", prevTicket).
-		Exec(ctx)
+	res, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model(&row).
+			Column("kind", "scene_str", "scene_id", "permanent_scene", "ticket", "url", "expires_at", "issued_at").
+			Where("owner_id = ?", row.OwnerID).Where("purpose = ?", row.Purpose).Where("ticket = ?", prevTicket).
+			Exec(ctx)
+	})
 	n, err := r.db.affected("qr code", res, err)
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"github.com/uptrace/bun"
 	"time"
 
 	"github.com/wxinvite/wxinvite/application"
@@ -34,13 +36,15 @@ func (r *Tokens) Token(ctx context.Context, appID string) (domain.AccessToken, e
 // token updates below always have a row to compare against.
 func (r *Tokens) ensureRow(ctx context.Context, appID string) error {
 	row := accessTokenRow{AppID: appID}
-	q := r.db.idb(ctx).NewInsert().Model(&row)
-	if r.db.dialect == DialectMySQL {
-		q = q.Ignore()
-	} else {
-		q = q.On("CONFLICT (appid) DO NOTHING")
-	}
-	_, err := q.Exec(ctx)
+	_, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		q := db.NewInsert().Model(&row)
+		if r.db.dialect == DialectMySQL {
+			q = q.Ignore()
+		} else {
+			q = q.On("CONFLICT (appid) DO NOTHING")
+		}
+		return q.Exec(ctx)
+	})
 	return r.db.mapErr("access token", err)
 }
 
@@ -50,11 +54,13 @@ func (r *Tokens) AcquireLease(ctx context.Context, appID, holder string, now, un
 	if err := r.ensureRow(ctx, appID); err != nil {
 		return false, err
 	}
-	res, err := r.db.idb(ctx).NewUpdate().Model((*accessTokenRow)(nil)).
-		Set("lease_holder = ?", holder).Set("lease_until = ?", dbTime(until)).
-		Where("appid = ?", appID).
-		Where("(lease_until IS NULL OR lease_until <= ? OR lease_holder = ?)", dbTime(now), holder).
-		Exec(ctx)
+	res, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model((*accessTokenRow)(nil)).
+			Set("lease_holder = ?", holder).Set("lease_until = ?", dbTime(until)).
+			Where("appid = ?", appID).
+			Where("(lease_until IS NULL OR lease_until <= ? OR lease_holder = ?)", dbTime(now), holder).
+			Exec(ctx)
+	})
 	n, err := r.db.affected("access token lease", res, err)
 	return n == 1, err
 }
@@ -65,22 +71,26 @@ func (r *Tokens) PutToken(ctx context.Context, appID, holder string, t domain.Ac
 	if err := r.ensureRow(ctx, appID); err != nil {
 		return err
 	}
-	_, err := r.db.idb(ctx).NewUpdate().Model((*accessTokenRow)(nil)).
-		Set("token = ?", t.Value).Set("expires_at = ?", nullTime(t.ExpiresAt)).
-		Set("lease_until = CASE WHEN lease_holder = ? THEN NULL ELSE lease_until END", holder).
-		Set("lease_holder = CASE WHEN lease_holder = ? THEN '' ELSE lease_holder END", holder).
-		Where("appid = ?", appID).
-		Exec(ctx)
+	_, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model((*accessTokenRow)(nil)).
+			Set("token = ?", t.Value).Set("expires_at = ?", nullTime(t.ExpiresAt)).
+			Set("lease_until = CASE WHEN lease_holder = ? THEN NULL ELSE lease_until END", holder).
+			Set("lease_holder = CASE WHEN lease_holder = ? THEN '' ELSE lease_holder END", holder).
+			Where("appid = ?", appID).
+			Exec(ctx)
+	})
 	return r.db.mapErr("access token", err)
 }
 
 // ReleaseLease implements application.TokenStore; releasing a lease one does not
 // hold changes nothing.
 func (r *Tokens) ReleaseLease(ctx context.Context, appID, holder string) error {
-	_, err := r.db.idb(ctx).NewUpdate().Model((*accessTokenRow)(nil)).
-		Set("lease_holder = ''").Set("lease_until = NULL").
-		Where("appid = ?", appID).Where("lease_holder = ?", holder).
-		Exec(ctx)
+	_, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model((*accessTokenRow)(nil)).
+			Set("lease_holder = ''").Set("lease_until = NULL").
+			Where("appid = ?", appID).Where("lease_holder = ?", holder).
+			Exec(ctx)
+	})
 	return r.db.mapErr("access token lease", err)
 }
 
@@ -89,10 +99,12 @@ func (r *Tokens) Invalidate(ctx context.Context, appID, value string) (bool, err
 	if value == "" {
 		return false, nil
 	}
-	res, err := r.db.idb(ctx).NewUpdate().Model((*accessTokenRow)(nil)).
-		Set("token = ''").Set("expires_at = NULL").
-		Where("appid = ?", appID).Where("token = ?", value).
-		Exec(ctx)
+	res, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model((*accessTokenRow)(nil)).
+			Set("token = ''").Set("expires_at = NULL").
+			Where("appid = ?", appID).Where("token = ?", value).
+			Exec(ctx)
+	})
 	n, err := r.db.affected("access token", res, err)
 	return n == 1, err
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"math/rand/v2"
 	"time"
 
@@ -46,27 +47,56 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d {
 		return fn(ctx)
 	}
-	backoff := backoffStart
-	var lastErr error
-	for attempt := 1; attempt <= d.opts.MaxTxAttempts; attempt++ {
+	return d.retrying(ctx, func() error {
 		var fnErr error
 		err := d.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			fnErr = fn(context.WithValue(ctx, txKey{}, txValue{db: d, tx: tx}))
 			return fnErr
 		})
 		if fnErr != nil {
-			err = fnErr // RunInTx may join a rollback error; fn's error is what matters
+			return fnErr // RunInTx may join a rollback error; fn's error is what matters
 		}
+		if err != nil {
+			return d.mapErr("transaction", err) // BEGIN or COMMIT failed outside fn
+		}
+		return nil
+	})
+}
+
+// write runs a single-statement write: inside the caller's transaction when ctx
+// carries one, else on its own (autocommit, itself a transaction) with the same
+// bounded retry on 1213/1205 as InTx, which a cluster can return for it too.
+func (d *DB) write(ctx context.Context, fn func(db bun.IDB) error) error {
+	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d {
+		return fn(v.tx)
+	}
+	return d.retrying(ctx, func() error { return fn(d.bun) })
+}
+
+// exec runs one statement through write and returns its result.
+func (d *DB) exec(ctx context.Context, stmt func(db bun.IDB) (sql.Result, error)) (sql.Result, error) {
+	var res sql.Result
+	err := d.write(ctx, func(db bun.IDB) error {
+		var err error
+		res, err = stmt(db)
+		return err
+	})
+	return res, err
+}
+
+// retrying runs attempt until it succeeds, fails with an error that is not a lost
+// race, or has been tried Options.MaxTxAttempts times.
+func (d *DB) retrying(ctx context.Context, attempt func() error) error {
+	backoff := backoffStart
+	var lastErr error
+	for n := 1; n <= d.opts.MaxTxAttempts; n++ {
+		err := attempt()
 		code := retryCode(err)
 		if code == 0 {
-			if err != nil && fnErr == nil {
-				// BEGIN or COMMIT failed outside fn: classify it.
-				return d.mapErr("transaction", err)
-			}
-			return err // fn's own error, unchanged
+			return err
 		}
 		lastErr = err
-		if attempt == d.opts.MaxTxAttempts {
+		if n == d.opts.MaxTxAttempts {
 			break
 		}
 		d.retries.Add(1)

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"github.com/uptrace/bun"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -17,7 +19,9 @@ type Users struct{ db *DB }
 func (r *Users) Create(ctx context.Context, u domain.User) (domain.User, error) {
 	row := userRowFrom(u)
 	row.ID = 0
-	if _, err := r.db.idb(ctx).NewInsert().Model(&row).Exec(ctx); err != nil {
+	if _, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewInsert().Model(&row).Exec(ctx)
+	}); err != nil {
 		return domain.User{}, r.db.mapErr("user", err)
 	}
 	return row.domain(), nil
@@ -49,15 +53,17 @@ func (r *Users) one(ctx context.Context, where string, arg any) (domain.User, er
 // UpdateProfile implements application.UserRepository.
 func (r *Users) UpdateProfile(ctx context.Context, u domain.User) error {
 	row := userRowFrom(u)
-	res, err := r.db.idb(ctx).NewUpdate().Model(&row).
-		Column("unionid", "nickname", "avatar_url").WherePK().Exec(ctx)
+	res, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model(&row).Column("unionid", "nickname", "avatar_url").WherePK().Exec(ctx)
+	})
 	return r.db.expectRow("user", res, err)
 }
 
 // SetFollowing implements application.UserRepository.
 func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bool) error {
-	res, err := r.db.idb(ctx).NewUpdate().Model((*userRow)(nil)).
-		Set("following = ?", following).Where("id = ?", int64(id)).Exec(ctx)
+	res, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model((*userRow)(nil)).Set("following = ?", following).Where("id = ?", int64(id)).Exec(ctx)
+	})
 	return r.db.expectRow("user", res, err)
 }
 
