@@ -91,3 +91,13 @@ type TokenStore interface {
 	// It reports whether it removed it.
 	Invalidate(ctx context.Context, appID, value string) (bool, error)
 }
+
+// SessionRevocations remembers logged-out sessions for every instance, so a copy of
+// a session cookie stops working everywhere the moment its owner logs out.
+type SessionRevocations interface {
+	// Revoke records at now that session id sid has ended; it may be forgotten after
+	// until (when the session would have expired anyway). Revoking twice is harmless.
+	Revoke(ctx context.Context, sid string, now, until time.Time) error
+	// Revoked reports whether sid was revoked and the revocation is still in force at now.
+	Revoked(ctx context.Context, sid string, now time.Time) (bool, error)
+}

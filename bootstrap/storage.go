@@ -23,6 +23,7 @@ var StorageModule = fx.Module("storage",
 		func(db *sqlstore.DB) application.InviteRepository { return db.Invites() },
 		func(db *sqlstore.DB) application.QRCodeRepository { return db.QRCodes() },
 		func(db *sqlstore.DB) application.TokenStore { return db.Tokens() },
+		func(db *sqlstore.DB) application.SessionRevocations { return db.Sessions() },
 	),
 )
 

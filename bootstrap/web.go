@@ -55,6 +55,7 @@ type services struct {
 	Invites     *application.InviteListQuery
 	OAuth       application.WeChatOAuth
 	Users       application.UserRepository
+	Sessions    application.SessionRevocations
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 }
@@ -79,7 +80,7 @@ func newRouter(cfg Config, ln *Listener, svc services, db *sqlstore.DB, gatherer
 		SessionSecret: sessionSecret(cfg, log),
 	}, httpadapter.Services{
 		Login: svc.Login, Me: svc.Me, Invitees: svc.Invitees, QRCode: svc.QRCode, Stats: svc.Stats,
-		Leaderboard: svc.Leaderboard, Invites: svc.Invites, OAuth: svc.OAuth, Users: svc.Users,
+		Leaderboard: svc.Leaderboard, Invites: svc.Invites, OAuth: svc.OAuth, Users: svc.Users, Sessions: svc.Sessions,
 	}, ready, gatherer, reg, log, svc.Mounts...)
 }
 

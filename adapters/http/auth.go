@@ -151,7 +151,7 @@ func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok {
-		s.endSession(w, sess)
+		s.endSession(w, r, sess)
 		LoggerFrom(r.Context()).Info("logout", "user_id", sess.UID)
 	} else {
 		s.cookies.clear(w, sessionCookie, "/")

@@ -2,6 +2,7 @@ package httpadapter
 
 import (
 	"context"
+	"github.com/wxinvite/wxinvite/adapters/memory"
 	"net/http"
 	"net/url"
 	"strings"
@@ -425,6 +426,24 @@ func TestLogoutRevokesSession(t *testing.T) {
 	if r := e.get(c, "/api/me"); r.status != 200 {
 		t.Fatalf("relogin: %d", r.status)
 	}
+}
+
+// Two instances behind a load balancer share the database: a logout on one ends the
+// session on the other too, even for a copy of the cookie it has never seen revoked.
+func TestLogoutEndsTheSessionOnEveryInstance(t *testing.T) {
+	shared := memory.New()
+	a := newEnv(t, envOpt{store: shared})
+	b := newEnv(t, envOpt{store: shared})
+	c, _ := a.loggedIn("o_alice", "Alice")
+	old := sessionValue(c, a.ts.URL)
+	replay := map[string]string{"Cookie": sessionCookie + "=" + old}
+	if r := b.do(b.plain(), "GET", "/api/me", replay, nil); r.status != http.StatusOK {
+		t.Fatalf("the session must work on the other instance before logout: %d", r.status)
+	}
+	if r := a.do(c, "POST", "/auth/logout", map[string]string{"Origin": a.ts.URL}, nil); r.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d", r.status)
+	}
+	b.wantAPIError(b.do(b.plain(), "GET", "/api/me", replay, nil), 401, "unauthenticated")
 }
 
 func TestLogoutRefusesCrossSitePosts(t *testing.T) {

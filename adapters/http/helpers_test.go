@@ -148,13 +148,18 @@ type envOpt struct {
 	adminToken string
 	policy     *application.QRPolicy
 	mounts     []Mount
+	store      *memory.Store // shared with another env: two instances on one database
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
 
 func newEnv(t *testing.T, opt envOpt) *env {
 	t.Helper()
-	e := &env{t: t, store: memory.New(), oauth: newFakeOAuth(), qr: &fakeQR{},
+	store := opt.store
+	if store == nil {
+		store = memory.New()
+	}
+	e := &env{t: t, store: store, oauth: newFakeOAuth(), qr: &fakeQR{},
 		clock: &fakeClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	appClock := &tickingClock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
 	users, invites, codes := e.store.Users(), e.store.Invites(), e.store.QRCodes()
@@ -173,6 +178,7 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		Invites:     application.NewInviteListQuery(invites),
 		OAuth:       e.oauth,
 		Users:       users,
+		Sessions:    e.store.Sessions(),
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
 	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret}

@@ -50,6 +50,9 @@ type Services struct {
 	OAuth application.WeChatOAuth
 	// Users is optional: when set, /i/{code} logs which inviter a link names.
 	Users application.UserRepository
+	// Sessions is optional: when set, a logout ends the session on every instance
+	// sharing the store; without it, only on this one.
+	Sessions application.SessionRevocations
 }
 
 // Mount is an extra handler another adapter contributes (bootstrap passes

@@ -133,13 +133,11 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// expirySet remembers strings until their expiry: logged-out session ids, spent
-// OAuth states. It lives in this process only: with several instances behind a
-// load balancer, a session logged out on one instance stays valid on the others
-// until it expires (the cookie itself is deleted from the browser, so only a
-// copied cookie value is affected), and a spent state could be replayed once on
-// another instance within its 10 minutes (it is still bound to the browser's
-// cookie and to a one-time WeChat code). A shared store would close both gaps.
+// expirySet remembers strings until their expiry, in this process: logged-out
+// session ids (a cache in front of Services.Sessions, which every instance shares)
+// and spent OAuth states. A spent state could be replayed once on another instance
+// within its 10 minutes, but it is still bound to the browser's cookie (cleared on
+// use) and to a one-time WeChat code, which WeChat itself refuses a second time.
 type expirySet struct {
 	mu      sync.Mutex
 	m       map[string]time.Time
@@ -196,6 +194,18 @@ func (s *server) readSession(r *http.Request) (session, bool) {
 	if s.revoked.has(sess.SID, now) {
 		return session{}, false
 	}
+	if s.svc.Sessions != nil {
+		revoked, err := s.svc.Sessions.Revoked(r.Context(), sess.SID, now)
+		if err != nil {
+			// Fail closed: a session that cannot be checked is not trusted.
+			LoggerFrom(r.Context()).Error("cannot check the session", "err", err)
+			return session{}, false
+		}
+		if revoked {
+			s.revoked.add(sess.SID, iat.Add(s.cfg.SessionTTL), now) // ask the store once
+			return session{}, false
+		}
+	}
 	return sess, true
 }
 
@@ -204,9 +214,15 @@ func (s *server) startSession(w http.ResponseWriter, uid domain.UserID) error {
 	return s.cookies.set(w, s.cookies.session, sessionCookie, "/", sess, s.cfg.SessionTTL)
 }
 
-func (s *server) endSession(w http.ResponseWriter, sess session) {
+func (s *server) endSession(w http.ResponseWriter, r *http.Request, sess session) {
 	if sess.SID != "" {
-		s.revoked.add(sess.SID, time.Unix(sess.IAT, 0).Add(s.cfg.SessionTTL), s.now())
+		now, until := s.now(), time.Unix(sess.IAT, 0).Add(s.cfg.SessionTTL)
+		s.revoked.add(sess.SID, until, now)
+		if s.svc.Sessions != nil {
+			if err := s.svc.Sessions.Revoke(r.Context(), sess.SID, now, until); err != nil {
+				LoggerFrom(r.Context()).Error("cannot record the logout for other instances", "err", err)
+			}
+		}
 	}
 	s.cookies.clear(w, sessionCookie, "/")
 }

@@ -11,6 +11,6 @@ import (
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		s := memory.New()
-		return storetest.Stores{Tx: s, Users: s.Users(), Invites: s.Invites(), QRCodes: s.QRCodes(), Tokens: s.Tokens()}
+		return storetest.Stores{Tx: s, Users: s.Users(), Invites: s.Invites(), QRCodes: s.QRCodes(), Tokens: s.Tokens(), Sessions: s.Sessions()}
 	})
 }

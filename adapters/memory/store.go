@@ -25,6 +25,7 @@ type state struct {
 	invites []domain.Invite
 	qrcodes map[qrKey]domain.QRCode
 	tokens  map[string]tokenRow
+	revoked map[string]time.Time // logged-out session ids → until
 	nextQR  int
 }
 
@@ -41,7 +42,7 @@ type tokenRow struct {
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{state: state{qrcodes: map[qrKey]domain.QRCode{}, tokens: map[string]tokenRow{}}}
+	return &Store{state: state{qrcodes: map[qrKey]domain.QRCode{}, tokens: map[string]tokenRow{}, revoked: map[string]time.Time{}}}
 }
 
 func (s state) clone() state {
@@ -50,7 +51,11 @@ func (s state) clone() state {
 		invites: append([]domain.Invite(nil), s.invites...),
 		qrcodes: make(map[qrKey]domain.QRCode, len(s.qrcodes)),
 		tokens:  make(map[string]tokenRow, len(s.tokens)),
+		revoked: make(map[string]time.Time, len(s.revoked)),
 		nextQR:  s.nextQR,
+	}
+	for k, v := range s.revoked {
+		c.revoked[k] = v
 	}
 	for k, v := range s.qrcodes {
 		c.qrcodes[k] = v

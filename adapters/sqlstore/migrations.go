@@ -130,6 +130,24 @@ var schemaSteps = []schemaStep{{
 			)`,
 		},
 	},
+}, {
+	name: "20261125000002", comment: "revoked_sessions",
+	sql: map[string][]string{
+		DialectMySQL: {
+			`CREATE TABLE IF NOT EXISTS revoked_sessions (
+				sid VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+				until_at DATETIME(6) NOT NULL,
+				KEY revoked_sessions_until_idx (until_at)
+			) ENGINE=InnoDB`,
+		},
+		DialectSQLite: {
+			`CREATE TABLE IF NOT EXISTS revoked_sessions (
+				sid TEXT NOT NULL PRIMARY KEY,
+				until_at DATETIME NOT NULL
+			)`,
+			`CREATE INDEX IF NOT EXISTS revoked_sessions_until_idx ON revoked_sessions (until_at)`,
+		},
+	},
 }}
 
 func (d *DB) migrator() *migrate.Migrator {

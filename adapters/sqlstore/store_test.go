@@ -9,7 +9,7 @@ import (
 )
 
 func stores(db *sqlstore.DB) storetest.Stores {
-	return storetest.Stores{Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(), Tokens: db.Tokens()}
+	return storetest.Stores{Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(), Tokens: db.Tokens(), Sessions: db.Sessions()}
 }
 
 func TestContractSQLite(t *testing.T) {

@@ -25,6 +25,8 @@ type Stores struct {
 	Invites application.InviteRepository
 	QRCodes application.QRCodeRepository
 	Tokens  application.TokenStore
+	// Sessions may be nil for a store that keeps no sessions; its subtest then skips.
+	Sessions application.SessionRevocations
 }
 
 // base is the instant the suite's data is built around; it has microseconds so that
@@ -56,6 +58,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"RaceJoinSameOpenID", testRaceJoin},
 		{"RaceInviteSameInvitee", testRaceInvite},
 		{"RaceLease", testRaceLease},
+		{"SessionRevocations", testSessionRevocations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -848,5 +851,46 @@ func testRaceLease(t *testing.T, s Stores) {
 	}
 	if n != 1 {
 		t.Errorf("%d leases granted, want exactly 1", n)
+	}
+}
+
+func testSessionRevocations(t *testing.T, s Stores) {
+	if s.Sessions == nil {
+		t.Skip("this store keeps no session revocations")
+	}
+	ctx := context.Background()
+	until := base.Add(time.Hour)
+	if revoked, err := s.Sessions.Revoked(ctx, "sid-1", base); err != nil || revoked {
+		t.Fatalf("unknown session: revoked=%v err=%v", revoked, err)
+	}
+	if err := s.Sessions.Revoke(ctx, "sid-old", base, base.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sessions.Revoke(ctx, "sid-1", base, until); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sessions.Revoke(ctx, "sid-1", base, base.Add(time.Minute)); err != nil { // twice, shorter: no change
+		t.Fatalf("revoking twice: %v", err)
+	}
+	// A later revocation sweeps what has expired and keeps what has not.
+	if err := s.Sessions.Revoke(ctx, "sid-3", base.Add(time.Minute), until); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sid  string
+		at   time.Time
+		want bool
+	}{
+		{"sid-1", base, true},
+		{"sid-1", until.Add(-time.Microsecond), true},
+		{"sid-1", until, false}, // the session has expired anyway
+		{"sid-2", base, false},
+		{"sid-3", base.Add(time.Minute), true},
+		{"sid-old", base, false}, // swept (it would read true at base had it been kept)
+	} {
+		got, err := s.Sessions.Revoked(ctx, c.sid, c.at)
+		if err != nil || got != c.want {
+			t.Errorf("Revoked(%s, %s) = %v, %v; want %v", c.sid, c.at.Format(time.RFC3339Nano), got, err, c.want)
+		}
 	}
 }
