@@ -1,13 +1,16 @@
 // Command wxinvite runs the invitation service for a WeChat Official Account.
 //
-//	wxinvite            serve (migrates the database first)
-//	wxinvite migrate    apply database migrations and exit
+//	wxinvite [flags]            serve (migrates the database first)
+//	wxinvite [flags] migrate    apply database migrations and exit
 //
-// Configuration comes from the environment; see the README.
+// Configuration comes from the environment; every variable has a flag of the same
+// name in kebab-case (--wxinvite-addr) that overrides it. See the README.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,14 +21,22 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "wxinvite:", err)
 		os.Exit(1)
 	}
 }
 
 func run(args []string) error {
-	cfg, err := bootstrap.LoadConfig(os.Getenv)
+	getenv, args, err := bootstrap.ParseFlags(args, bootstrap.OSEnv, os.Stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := bootstrap.LoadConfig(getenv)
 	if err != nil {
 		return err
 	}

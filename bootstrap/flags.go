@@ -1,0 +1,54 @@
+package bootstrap
+
+import (
+	"flag"
+	"io"
+	"os"
+	"strings"
+)
+
+// Variables names every configuration variable LoadConfig reads, in the order the
+// README documents them.
+var Variables = []string{
+	"WXINVITE_ADDR", "WXINVITE_PUBLIC_URL", "WXINVITE_DATABASE_URL", "WXINVITE_ADMIN_TOKEN",
+	"WXINVITE_SESSION_SECRET", "WXINVITE_LOG_LEVEL",
+	"WECHAT_APPID", "WECHAT_APPSECRET", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY",
+	"WECHAT_PREVIOUS_ENCODING_AES_KEY", "WECHAT_API_BASE", "WECHAT_OAUTH_BASE", "WECHAT_OAUTH_SCOPE",
+	"WECHAT_TOKEN_ENDPOINT", "WXINVITE_INVITE_REPLY", "WXINVITE_WELCOME_REPLY",
+	"WXINVITE_QR_PERMANENT_QUOTA", "WXINVITE_QR_REISSUE_DAYS",
+}
+
+// FlagName is the command-line mirror of a variable: WXINVITE_ADDR → wxinvite-addr.
+func FlagName(variable string) string {
+	return strings.ToLower(strings.ReplaceAll(variable, "_", "-"))
+}
+
+// ParseFlags reads flags mirroring the variables (--wxinvite-addr=…) from args and
+// returns a getenv in which a flag given on the command line wins over the
+// environment, plus the arguments left after the flags (the subcommand).
+func ParseFlags(args []string, getenv func(string) string, usage io.Writer) (func(string) string, []string, error) {
+	fs := flag.NewFlagSet("wxinvite", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.Usage = func() {
+		io.WriteString(usage, "usage: wxinvite [flags] [serve|migrate]\n\nEvery flag mirrors the environment variable of the same name (see the README):\n")
+		fs.PrintDefaults()
+	}
+	vals := make(map[string]*string, len(Variables))
+	for _, v := range Variables {
+		vals[v] = fs.String(FlagName(v), "", "overrides $"+v)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return func(k string) string {
+		if p, ok := vals[k]; ok && set[FlagName(k)] {
+			return *p
+		}
+		return getenv(k)
+	}, fs.Args(), nil
+}
+
+// OSEnv is os.Getenv, named for wiring.
+var OSEnv = os.Getenv
