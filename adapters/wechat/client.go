@@ -44,9 +44,12 @@ const (
 // Token lease and wait bounds: one instance fetches, the others wait at most
 // tokenWaitMax for it, polling the store every tokenPoll.
 const (
-	tokenLease   = 30 * time.Second
-	tokenPoll    = 50 * time.Millisecond
-	tokenWaitMax = 5 * time.Second
+	// tokenLeaseSlack is added to the HTTP timeout to make the refresh lease: long
+	// enough for the holder's one fetch, short enough that a holder that died leaves
+	// the others without a token for seconds, not half a minute.
+	tokenLeaseSlack = 2 * time.Second
+	tokenPoll       = 50 * time.Millisecond
+	tokenWaitMax    = 5 * time.Second
 	// maxResponse bounds what is read from WeChat; real answers are a few hundred bytes.
 	maxResponse = 1 << 20
 )

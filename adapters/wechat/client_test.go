@@ -527,3 +527,45 @@ func TestClientMetrics(t *testing.T) {
 		t.Fatalf("histogram count{user/info} = %v", v)
 	}
 }
+
+// crashingStore is the token store as seen by an instance that dies right after it
+// fetched: its token and its lease release never reach the store.
+type crashingStore struct{ application.TokenStore }
+
+func (crashingStore) PutToken(context.Context, string, string, domain.AccessToken) error { return nil }
+func (crashingStore) ReleaseLease(context.Context, string, string) error                 { return nil }
+
+// An instance that took the refresh lease and died must not keep the others without
+// a token beyond one fetch's time (HTTP timeout + slack).
+func TestDeadLeaseHolderIsTakenOver(t *testing.T) {
+	t.Parallel()
+	f := newFakeWeChat(t)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := application.ClockFunc(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	tokens := memory.New().Tokens()
+	ctx := context.Background()
+	cfg := ClientConfig{AppID: "wxtestapp", AppSecret: "s", APIBase: f.srv.URL}
+	cfg.InstanceID = "doomed"
+	doomed, err := NewClient(cfg, crashingStore{tokens}, clock, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := doomed.AccessToken(ctx); err != nil { // takes the lease, fetches, "dies"
+		t.Fatal(err)
+	}
+	cfg.InstanceID = "survivor"
+	survivor, err := NewClient(cfg, tokens, clock, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(DefaultHTTPTimeout + tokenLeaseSlack) // one fetch's time later
+	mu.Unlock()
+	if _, err := survivor.AccessToken(ctx); err != nil {
+		t.Fatalf("the survivor is still locked out one fetch's time after the crash: %v", err)
+	}
+	if n := f.tokenFetches(); n != 2 {
+		t.Fatalf("token fetches = %d, want 2 (the dead one's and the survivor's)", n)
+	}
+}

@@ -66,7 +66,7 @@ func (c *Client) acquire(ctx context.Context) (domain.AccessToken, error) {
 			c.metrics.refreshes.WithLabelValues("adopted").Inc()
 			return t, nil
 		}
-		granted, err := c.tokens.AcquireLease(ctx, appID, c.cfg.InstanceID, now, now.Add(tokenLease))
+		granted, err := c.tokens.AcquireLease(ctx, appID, c.cfg.InstanceID, now, now.Add(c.httpTimeout()+tokenLeaseSlack))
 		if err != nil {
 			return domain.AccessToken{}, c.storeErr("acquire lease", err)
 		}
