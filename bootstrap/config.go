@@ -56,7 +56,9 @@ type ConfigError struct {
 	Err error
 }
 
+// Error implements error.
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Err.Error() }
+// Unwrap exposes the cause to errors.Is and errors.As.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in production, a map

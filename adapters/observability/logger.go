@@ -28,6 +28,7 @@ type requestIDHandler struct {
 	has bool
 }
 
+// Handle implements slog.Handler.
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if !h.has {
 		if id := application.RequestIDFrom(ctx); id != "" {
@@ -37,6 +38,7 @@ func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+// WithAttrs implements slog.Handler.
 func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	has := h.has
 	for _, a := range as {
@@ -45,6 +47,7 @@ func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return requestIDHandler{Handler: h.Handler.WithAttrs(as), has: has}
 }
 
+// WithGroup implements slog.Handler.
 func (h requestIDHandler) WithGroup(name string) slog.Handler {
 	return requestIDHandler{Handler: h.Handler.WithGroup(name), has: h.has}
 }

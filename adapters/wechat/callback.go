@@ -208,7 +208,9 @@ type httpError struct {
 	err    error
 }
 
+// Error implements error.
 func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %v", e.status, e.msg, e.err) }
+// Unwrap exposes the cause to errors.Is and errors.As.
 func (e *httpError) Unwrap() error { return e.err }
 
 func (c *Callback) deliver(w http.ResponseWriter, r *http.Request) {

@@ -92,6 +92,7 @@ type httpStatusError struct {
 	Status   int
 }
 
+// Error implements error.
 func (e *httpStatusError) Error() string {
 	return fmt.Sprintf("wechat %s: HTTP status %d", e.Endpoint, e.Status)
 }
