@@ -58,6 +58,7 @@ type ConfigError struct {
 
 // Error implements error.
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Err.Error() }
+
 // Unwrap exposes the cause to errors.Is and errors.As.
 func (e *ConfigError) Unwrap() error { return e.Err }
 

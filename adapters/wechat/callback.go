@@ -210,6 +210,7 @@ type httpError struct {
 
 // Error implements error.
 func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %v", e.status, e.msg, e.err) }
+
 // Unwrap exposes the cause to errors.Is and errors.As.
 func (e *httpError) Unwrap() error { return e.err }
 
