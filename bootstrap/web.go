@@ -14,7 +14,6 @@ import (
 
 	httpadapter "github.com/wxinvite/wxinvite/adapters/http"
 	"github.com/wxinvite/wxinvite/adapters/sqlstore"
-	"github.com/wxinvite/wxinvite/adapters/wechat"
 	"github.com/wxinvite/wxinvite/adapters/wechat/emulator"
 	"github.com/wxinvite/wxinvite/application"
 )
@@ -28,10 +27,6 @@ var WebModule = fx.Module("web",
 	),
 	fx.Invoke(serve),
 )
-
-func callbackMount(cb *wechat.Callback) httpadapter.Mount {
-	return httpadapter.Mount{Name: "wechat_callback", Path: "/wechat/callback", Methods: []string{http.MethodGet, http.MethodPost}, Handler: cb}
-}
 
 func sessionSecret(cfg Config, log *slog.Logger) []byte {
 	if cfg.SessionSecret != "" {

@@ -4,10 +4,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
+	httpadapter "github.com/wxinvite/wxinvite/adapters/http"
 	"github.com/wxinvite/wxinvite/adapters/wechat"
 	"github.com/wxinvite/wxinvite/application"
 )
@@ -73,4 +75,9 @@ func newCallback(lc fx.Lifecycle, cfg Config, p platform, join *application.Join
 	}
 	lc.Append(fx.Hook{OnStop: cb.Close})
 	return cb, nil
+}
+
+// callbackMount serves the callback at the URL entered on the WeChat console.
+func callbackMount(cb *wechat.Callback) httpadapter.Mount {
+	return httpadapter.Mount{Name: "wechat_callback", Path: "/wechat/callback", Methods: []string{http.MethodGet, http.MethodPost}, Handler: cb}
 }
