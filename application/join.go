@@ -151,7 +151,7 @@ func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, attempt in
 		res, err = s.create(ctx, cmd, inviter, found, attempt)
 		return err
 	}
-	if !found || inviter.OpenID == cmd.OpenID {
+	if !found {
 		// Nobody to credit: one insert, atomic on its own.
 		return res, write(ctx)
 	}

@@ -93,6 +93,22 @@ type phase struct {
 	FirstFailures []string
 }
 
+// newPhase summarises one measured phase: latencies sorted for percentiles, and the
+// failures counted with the first few kept for the report.
+func newPhase(n int, elapsed time.Duration, lat []time.Duration, errs []error) phase {
+	ph := phase{N: n, Elapsed: elapsed, Lat: lat}
+	sort.Slice(ph.Lat, func(a, b int) bool { return ph.Lat[a] < ph.Lat[b] })
+	for i, err := range errs {
+		if err != nil {
+			ph.Failures++
+			if len(ph.FirstFailures) < 5 {
+				ph.FirstFailures = append(ph.FirstFailures, fmt.Sprintf("#%d: %v", i, err))
+			}
+		}
+	}
+	return ph
+}
+
 func (p phase) rate() float64 {
 	if p.Elapsed <= 0 {
 		return 0
@@ -595,17 +611,7 @@ func fire(ctx context.Context, client *http.Client, n, c int, reqTimeout time.Du
 		}()
 	}
 	wg.Wait()
-	ph := phase{N: n, Elapsed: time.Since(began), Lat: lat}
-	sort.Slice(ph.Lat, func(a, b int) bool { return ph.Lat[a] < ph.Lat[b] })
-	for i, err := range errs {
-		if err != nil {
-			ph.Failures++
-			if len(ph.FirstFailures) < 5 {
-				ph.FirstFailures = append(ph.FirstFailures, fmt.Sprintf("#%d: %v", i, err))
-			}
-		}
-	}
-	return ph
+	return newPhase(n, time.Since(began), lat, errs)
 }
 
 // runBare measures a bare net/http handler that reads the push and returns a fixed
@@ -778,17 +784,7 @@ func runRaw(ctx context.Context, dbs []*sql.DB, rows, c int) (phase, int, error)
 		}()
 	}
 	wg.Wait()
-	ph := phase{N: rows, Elapsed: time.Since(began), Lat: lat}
-	sort.Slice(ph.Lat, func(a, b int) bool { return ph.Lat[a] < ph.Lat[b] })
-	for i, err := range errs {
-		if err != nil {
-			ph.Failures++
-			if len(ph.FirstFailures) < 5 {
-				ph.FirstFailures = append(ph.FirstFailures, fmt.Sprintf("#%d: %v", i, err))
-			}
-		}
-	}
-	return ph, int(retries.Load()), nil
+	return newPhase(rows, time.Since(began), lat, errs), int(retries.Load()), nil
 }
 
 func insertOne(ctx context.Context, db *sql.DB, table, openid string) error {
