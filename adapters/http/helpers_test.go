@@ -149,6 +149,7 @@ type envOpt struct {
 	policy     *application.QRPolicy
 	mounts     []Mount
 	store      *memory.Store // shared with another env: two instances on one database
+	location   *time.Location
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
@@ -181,7 +182,7 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		Sessions:    e.store.Sessions(),
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
-	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret}
+	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret, Location: opt.location}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	probe := func(ctx context.Context) error { e.mu.Lock(); defer e.mu.Unlock(); return e.readyErr }
 	srv, err := newServer(cfg, svc, probe, e.reg, e.reg, log, opt.mounts...)

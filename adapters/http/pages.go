@@ -26,8 +26,14 @@ var staticFS embed.FS
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// chinaTime is how times are shown on pages; a fixed zone needs no tzdata.
-var chinaTime = time.FixedZone("CST", 8*3600)
+// defaultLocation is the pages' and the CSV's time zone when Config.Location is
+// nil: Asia/Shanghai, or the same fixed +08:00 where no tzdata is installed.
+func defaultLocation() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}
 
 type pages struct {
 	t map[string]*template.Template
@@ -170,8 +176,8 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, it := range items {
 		data.Invitees = append(data.Invitees, inviteeRow{
-			Name: displayName(it.UserID, it.Nickname), Channel: string(it.Channel), ChannelLabel: channelLabel(it.Channel),
-			When: it.JoinedAt.In(chinaTime).Format("2006-01-02 15:04"), ISO: apiTime(it.JoinedAt),
+			Name: displayName(it.OpenID, it.Nickname), Channel: string(it.Channel), ChannelLabel: channelLabel(it.Channel),
+			When: it.JoinedAt.In(s.loc).Format("2006-01-02 15:04"), ISO: apiTime(it.JoinedAt),
 		})
 	}
 	if !next.IsZero() {

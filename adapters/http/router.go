@@ -29,6 +29,9 @@ type Config struct {
 	SessionSecret []byte
 	// SessionTTL is how long a login lasts; zero means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// Location is the time zone of pages and the CSV export (WXINVITE_TIMEZONE);
+	// nil means Asia/Shanghai.
+	Location *time.Location
 }
 
 // DefaultSessionTTL is the session lifetime when Config.SessionTTL is zero.
@@ -90,6 +93,7 @@ type server struct {
 	now       func() time.Time
 	renderQR  func(content string) ([]byte, error)
 	cspHeader string
+	loc       *time.Location
 }
 
 // NewRouter builds the HTTP handler: every route of the contract plus mounts,
@@ -146,6 +150,10 @@ func newServer(cfg Config, svc Services, ready Probe, gatherer prometheus.Gather
 		qrcache: newPNGCache(1000), pages: p,
 		origin: u.Scheme + "://" + u.Host,
 		now:    time.Now, renderQR: renderQR,
+		loc: cfg.Location,
+	}
+	if s.loc == nil {
+		s.loc = defaultLocation()
 	}
 	for _, mt := range mounts {
 		if mt.Handler == nil || !strings.HasPrefix(mt.Path, "/") {
