@@ -11,6 +11,8 @@ type clientMetrics struct {
 	calls     *prometheus.CounterVec
 	seconds   *prometheus.HistogramVec
 	refreshes *prometheus.CounterVec
+	// ticketRefreshes is refreshes for the JS-SDK jsapi_ticket.
+	ticketRefreshes *prometheus.CounterVec
 }
 
 func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
@@ -28,6 +30,10 @@ func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
 			Name: "wxinvite_wechat_token_refreshes_total",
 			Help: "access_token acquisitions that missed the local cache: fetched (this instance called WeChat), adopted (another instance's token from the store), error, timeout.",
 		}, []string{"result"}),
+		ticketRefreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxinvite_wechat_jsapi_ticket_refreshes_total",
+			Help: "jsapi_ticket acquisitions that missed the local cache, by the same results as the token's.",
+		}, []string{"result"}),
 	}
 	var err error
 	if m.calls, err = register(reg, m.calls); err != nil {
@@ -37,6 +43,9 @@ func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
 		return nil, err
 	}
 	if m.refreshes, err = register(reg, m.refreshes); err != nil {
+		return nil, err
+	}
+	if m.ticketRefreshes, err = register(reg, m.ticketRefreshes); err != nil {
 		return nil, err
 	}
 	return m, nil
