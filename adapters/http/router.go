@@ -29,6 +29,10 @@ type Config struct {
 	SessionSecret []byte
 	// SessionTTL is how long a login lasts; zero means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// JSSDKScript is the URL of WeChat's JS-SDK (jweixin) that /me loads to set the
+	// share card; empty turns the share card off. Production:
+	// https://res.wx.qq.com/open/js/jweixin-1.6.0.js; emulator mode: its own copy.
+	JSSDKScript string
 	// Location is the time zone of pages and the CSV export (WXINVITE_TIMEZONE);
 	// nil means Asia/Shanghai.
 	Location *time.Location
@@ -56,6 +60,9 @@ type Services struct {
 	// Sessions is optional: when set, a logout ends the session on every instance
 	// sharing the store; without it, only on this one.
 	Sessions application.SessionRevocations
+	// Share is optional: when set (with Config.JSSDKScript), /me configures the
+	// JS-SDK so WeChat's share menu sends the invite link as a card.
+	Share *application.ShareConfigQuery
 }
 
 // Mount is an extra handler another adapter contributes (bootstrap passes
@@ -152,6 +159,7 @@ func newServer(cfg Config, svc Services, ready Probe, gatherer prometheus.Gather
 		now:    time.Now, renderQR: renderQR,
 		loc: cfg.Location,
 	}
+	s.cspHeader = pageCSP(scriptOrigin(cfg.JSSDKScript))
 	if s.loc == nil {
 		s.loc = defaultLocation()
 	}
@@ -175,7 +183,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/healthz", http.HandlerFunc(s.handleHealthz)).Methods(get...)
 	r.Handle("/readyz", http.HandlerFunc(s.handleReadyz)).Methods(get...)
 	r.Handle("/metrics", s.metricsHandler()).Methods(get...)
-	r.PathPrefix("/static/").Handler(staticHandler()).Methods(get...)
+	r.PathPrefix("/static/").Handler(s.staticHandler()).Methods(get...)
 
 	r.Handle("/auth/wechat/login", http.HandlerFunc(s.handleLogin)).Methods(get...)
 	r.Handle("/auth/wechat/callback", http.HandlerFunc(s.handleCallback)).Methods(get...)
@@ -227,7 +235,7 @@ func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, r, errNotFoundRoute)
 		return
 	}
-	http.NotFound(w, r)
+	s.renderError(w, r, http.StatusNotFound, "页面不存在", "这个地址没有内容，可能是链接不完整或已经失效。", "", nil)
 }
 
 func (s *server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
@@ -236,5 +244,5 @@ func (s *server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) 
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: errMethod.Code, Message: errMethod.Message}})
 		return
 	}
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	s.renderError(w, r, http.StatusMethodNotAllowed, "无法这样打开", "这个地址不支持这种访问方式，请从页面上的按钮或链接进入。", "", nil)
 }
