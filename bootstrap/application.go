@@ -23,5 +23,6 @@ var ApplicationModule = fx.Module("application",
 		application.NewStatsQuery,
 		application.NewLeaderboardQuery,
 		application.NewInviteListQuery,
+		application.NewShareConfigQuery,
 	),
 )

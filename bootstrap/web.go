@@ -51,11 +51,21 @@ type services struct {
 	OAuth       application.WeChatOAuth
 	Users       application.UserRepository
 	Sessions    application.SessionRevocations
+	Share       *application.ShareConfigQuery
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 }
 
-func newRouter(cfg Config, ln *Listener, svc services, db *sqlstore.DB, gatherer prometheus.Gatherer, reg prometheus.Registerer, log *slog.Logger) (http.Handler, error) {
+// jssdkScript is where pages load WeChat's JS-SDK: WeChat's own file, or in
+// emulator mode the emulator's (same origin, so the CSP stays 'self').
+func jssdkScript(p platform) string {
+	if p.Emulated {
+		return "/_emulator/jweixin.js"
+	}
+	return "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"
+}
+
+func newRouter(cfg Config, ln *Listener, p platform, svc services, db *sqlstore.DB, gatherer prometheus.Gatherer, reg prometheus.Registerer, log *slog.Logger) (http.Handler, error) {
 	ready := func(ctx context.Context) error {
 		if err := db.Ping(ctx); err != nil {
 			return err
@@ -73,9 +83,10 @@ func newRouter(cfg Config, ln *Listener, svc services, db *sqlstore.DB, gatherer
 		PublicURL:     ln.PublicURL,
 		AdminToken:    cfg.AdminToken,
 		SessionSecret: sessionSecret(cfg, log),
+		JSSDKScript:   jssdkScript(p),
 	}, httpadapter.Services{
 		Login: svc.Login, Me: svc.Me, Invitees: svc.Invitees, QRCode: svc.QRCode, Stats: svc.Stats,
-		Leaderboard: svc.Leaderboard, Invites: svc.Invites, OAuth: svc.OAuth, Users: svc.Users, Sessions: svc.Sessions,
+		Leaderboard: svc.Leaderboard, Invites: svc.Invites, OAuth: svc.OAuth, Users: svc.Users, Sessions: svc.Sessions, Share: svc.Share,
 	}, ready, gatherer, reg, log, svc.Mounts...)
 }
 
