@@ -166,6 +166,10 @@
     var css = el("link");
     css.rel = "stylesheet"; css.href = base + "/static/wxbrowser.css";
     document.head.appendChild(css);
+    document.documentElement.classList.add("wxemu-on");
+    var bar = el("div", "wxemu-bar", document.title);
+    bar.id = "wxemu-bar";
+    document.body.appendChild(bar);
     var b = el("button", "wxemu-menu", "···");
     b.type = "button"; b.id = "wxemu-menu"; b.title = "右上角菜单"; b.setAttribute("aria-label", "菜单");
     b.onclick = menu;
