@@ -132,7 +132,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	for name, key := range map[string]string{"WECHAT_ENCODING_AES_KEY": c.EncodingAESKey, "WECHAT_PREVIOUS_ENCODING_AES_KEY": c.PreviousEncodingAESKey} {
 		if key != "" && !isAESKey(key) {
-			fail(name, fmt.Errorf("must be 43 letters or digits, got %d characters", len(key)))
+			fail(name, aesKeyError(key))
 		}
 	}
 	if c.PreviousEncodingAESKey != "" && c.EncodingAESKey == "" {

@@ -26,7 +26,7 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "wxinvite:", err)
+		fmt.Fprintln(os.Stderr, bootstrap.StartupLine(err))
 		os.Exit(1)
 	}
 }
