@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/wxinvite/wxinvite/adapters/sqlstore"
