@@ -28,6 +28,7 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		}),
 		fx.StartTimeout(time.Minute),
 		fx.StopTimeout(30*time.Second),
+		shutdownModule,
 		ObservabilityModule,
 		StorageModule,
 		ApplicationModule,

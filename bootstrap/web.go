@@ -112,6 +112,7 @@ func serve(lc fx.Lifecycle, cfg Config, ln *Listener, h http.Handler, p platform
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
+			log.Info("shutting down: refusing new connections, finishing requests in flight")
 			if emu != nil {
 				emu.Close() // frees requests it holds open, so the drain below ends
 			}

@@ -112,3 +112,21 @@ func TestNotFoundPageIsOurs(t *testing.T) {
 		}
 	}
 }
+
+// The emulator phone polls every 5 s: its successful reads are logged at debug,
+// everything else at info.
+func TestEmulatorPollingNotAtInfo(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	e := newEnv(t, envOpt{mounts: []Mount{{Name: "emulator", Path: "/_emulator/", Prefix: true, Handler: ok}}})
+	e.get(e.plain(), "/_emulator/api/persons/o_x/chat")
+	e.get(e.plain(), "/healthz")
+	var levels []string
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		if strings.Contains(line, `"msg":"http request"`) {
+			levels = append(levels, regexp.MustCompile(`"level":"(\w+)"`).FindStringSubmatch(line)[1])
+		}
+	}
+	if strings.Join(levels, ",") != "DEBUG,INFO" {
+		t.Fatalf("access log levels %v, want the emulator poll at DEBUG and /healthz at INFO", levels)
+	}
+}

@@ -1,7 +1,9 @@
 // Command wxinvite runs the invitation service for a WeChat Official Account.
 //
 //	wxinvite [flags]            serve (migrates the database first)
-//	wxinvite [flags] migrate    apply database migrations and exit
+//	wxinvite [flags] migrate    apply database migrations, say which, and exit
+//	wxinvite help | -h          the commands and every flag with its default
+//	wxinvite version | --version
 //
 // Configuration comes from the environment; every variable has a flag of the same
 // name in kebab-case (--wxinvite-addr) that overrides it. See the README.
@@ -14,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,9 +35,13 @@ func main() {
 }
 
 func run(args []string) error {
-	getenv, args, err := bootstrap.ParseFlags(args, bootstrap.OSEnv, os.Stderr)
+	getenv, args, err := bootstrap.ParseFlags(args, bootstrap.OSEnv, os.Stdout)
 	if err != nil {
 		return err
+	}
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Println(bootstrap.Version())
+		return nil
 	}
 	cfg, err := bootstrap.LoadConfig(getenv)
 	if err != nil {
@@ -45,9 +52,18 @@ func run(args []string) error {
 	case args[0] == "migrate":
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		return bootstrap.Migrate(ctx, cfg)
+		applied, err := bootstrap.MigrateNamed(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Println("migrate: the database schema is up to date; nothing applied")
+			return nil
+		}
+		fmt.Printf("migrate: applied %d migration(s): %s\n", len(applied), strings.Join(applied, ", "))
+		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve or migrate)", args[0])
+		return fmt.Errorf("unknown command %q (want serve, migrate, help or version)", args[0])
 	}
 
 	app := bootstrap.New(cfg)
