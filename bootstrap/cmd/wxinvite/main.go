@@ -66,14 +66,16 @@ func run(args []string) error {
 		return fmt.Errorf("unknown command %q (want serve, migrate, help or version)", args[0])
 	}
 
+	// Listen for signals before starting: a SIGTERM right after the start-up
+	// announcement must still shut down cleanly.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	app := bootstrap.New(cfg)
 	startCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := app.Start(startCtx); err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancelStop()
