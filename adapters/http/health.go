@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -38,4 +39,12 @@ func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})
+}
+
+// MetricsHandler serves GET /metrics from g and nothing else: the handler of the
+// separate metrics listener (WXINVITE_METRICS_ADDR).
+func MetricsHandler(g prometheus.Gatherer) http.Handler {
+	m := http.NewServeMux()
+	m.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	return m
 }

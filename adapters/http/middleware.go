@@ -157,6 +157,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
+// preset creates every route's series at zero, so a fresh instance already exposes
+// the families its dashboards and rate() alerts read.
+func (m *metrics) preset(r *mux.Router) {
+	_ = r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		t, err := rt.GetPathTemplate()
+		if err != nil || rt.GetHandler() == nil {
+			return nil
+		}
+		m.duration.WithLabelValues(t)
+		methods, _ := rt.GetMethods()
+		for _, meth := range methods {
+			m.requests.WithLabelValues(t, methodLabel(meth), strconv.Itoa(http.StatusOK))
+		}
+		return nil
+	})
+	m.duration.WithLabelValues(routeUnmatched)
+	m.requests.WithLabelValues(routeUnmatched, http.MethodGet, strconv.Itoa(http.StatusNotFound))
+}
+
 // register registers c, adopting an identical collector already registered (a
 // second router on the same registry, as in tests) instead of failing.
 func register[C prometheus.Collector](reg prometheus.Registerer, c *C) error {

@@ -29,6 +29,9 @@ type Config struct {
 	SessionSecret []byte
 	// SessionTTL is how long a login lasts; zero means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// MetricsElsewhere leaves /metrics off this router: it is served on a separate
+	// listener (MetricsHandler) that the public cannot reach.
+	MetricsElsewhere bool
 }
 
 // DefaultSessionTTL is the session lifetime when Config.SessionTTL is zero.
@@ -71,6 +74,26 @@ type Mount struct {
 // shown on /readyz, so it must not contain secrets (URLs with passwords are
 // redacted anyway).
 type Probe func(ctx context.Context) error
+
+// ReadinessCheck is one adapter's part of /readyz. Each adapter's bootstrap module
+// contributes its own, so the web module needs to know none of them.
+type ReadinessCheck struct {
+	Name  string // shown with the failure, e.g. "storage"
+	Check Probe
+}
+
+// Readiness combines checks into one Probe that fails with the first failing check,
+// named; no checks means always ready.
+func Readiness(checks ...ReadinessCheck) Probe {
+	return func(ctx context.Context) error {
+		for _, c := range checks {
+			if err := c.Check(ctx); err != nil {
+				return fmt.Errorf("%s: %w", c.Name, err)
+			}
+		}
+		return nil
+	}
+}
 
 // server holds what the handlers share.
 type server struct {
@@ -166,7 +189,9 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/", http.HandlerFunc(s.handleIndex)).Methods(get...)
 	r.Handle("/healthz", http.HandlerFunc(s.handleHealthz)).Methods(get...)
 	r.Handle("/readyz", http.HandlerFunc(s.handleReadyz)).Methods(get...)
-	r.Handle("/metrics", s.metricsHandler()).Methods(get...)
+	if !s.cfg.MetricsElsewhere {
+		r.Handle("/metrics", s.metricsHandler()).Methods(get...)
+	}
 	r.PathPrefix("/static/").Handler(staticHandler()).Methods(get...)
 
 	r.Handle("/auth/wechat/login", http.HandlerFunc(s.handleLogin)).Methods(get...)
@@ -206,6 +231,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
+	s.metrics.preset(r)
 
 	return s.observe(recoverPanics(securityHeaders(r))), nil
 }
