@@ -2,7 +2,6 @@ package httpadapter
 
 import (
 	"context"
-	"github.com/wxinvite/wxinvite/adapters/memory"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"github.com/wxinvite/wxinvite/adapters/memory"
+	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
 )
 
@@ -73,6 +74,10 @@ func TestCallbackSetsSessionCookie(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), "openid_alice") {
 		t.Fatal("openid logged in clear")
+	}
+	// The same hash under the same key as the scan path, so one person can be followed.
+	if want := `"openid_hash":"` + application.OpenIDHash("openid_alice") + `"`; !strings.Contains(e.logs.String(), want) {
+		t.Fatalf("the login log lacks %s:\n%s", want, e.logs.String())
 	}
 }
 
