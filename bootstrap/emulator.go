@@ -39,6 +39,7 @@ func newEmulator(in emulatorIn) (emulatorOut, error) {
 		EncodingAESKey: in.Config.EncodingAESKey,
 		CallbackURL:    in.Listener.LocalURL + "/wechat/callback",
 		BasePath:       "/_emulator",
+		PublicURL:      in.Listener.PublicURL, // /_emulator/open goes only there
 		TokenTTL:       in.Config.EmulatorTokenTTL,
 		Logger:         in.Log.With("component", "emulator"),
 	})
