@@ -501,8 +501,8 @@ func TestExpirySetStaysBounded(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		s.add(string(rune('a'+i)), now.Add(time.Hour), now)
 	}
-	if len(s.m) > 10 {
-		t.Fatalf("%d entries", len(s.m))
+	if s.len() > 10 {
+		t.Fatalf("%d entries", s.len())
 	}
 	s.add("x", now.Add(time.Minute), now)
 	if !s.has("x", now) || s.has("x", now.Add(time.Minute)) {
