@@ -375,11 +375,11 @@ func (c *Callback) process(ctx context.Context, m Message, key string) result {
 	}
 	switch strings.ToLower(m.Event) {
 	case "subscribe", "scan":
-		cmd := application.JoinCommand{OpenID: m.FromUserName, Subscribed: true, ContactKey: key}
+		cmd := application.JoinCommand{OpenID: m.FromUserName, FollowedAt: eventTime(m, c.clock), ContactKey: key}
 		if strings.EqualFold(m.Event, "subscribe") {
 			// Only a follow can be an invite; a SCAN comes from someone already following.
-			if scene, ok := domain.ParseEventKey(m.Event, m.EventKey); ok {
-				cmd.Channel, cmd.Scene = domain.ChannelScan, scene
+			if scene, ok := sceneFromEventKey(m.Event, m.EventKey); ok {
+				cmd.Attribution, _ = domain.ScanAttribution(scene) // not an invite scene: no attribution
 			}
 		}
 		res, err := c.join.Join(ctx, cmd)
@@ -391,7 +391,7 @@ func (c *Callback) process(ctx context.Context, m Message, key string) result {
 		}
 		return c.joinReply(m, res)
 	case "unsubscribe":
-		if err := c.unfollow.Unfollow(ctx, m.FromUserName); err != nil {
+		if _, err := c.unfollow.Unfollow(ctx, m.FromUserName, eventTime(m, c.clock)); err != nil {
 			return c.failed(ctx, m, err)
 		}
 		return result{reply: successReply, outcome: "unfollowed", status: http.StatusOK}
