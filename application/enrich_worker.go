@@ -129,7 +129,7 @@ func (w *EnrichWorker) run() {
 		ctx, cancel := context.WithTimeout(w.ctx, w.cfg.Timeout)
 		if err := w.svc.EnrichProfile(ctx, openID); err != nil {
 			w.failed.Add(1)
-			w.log.Warn("profile enrichment failed", "err", err)
+			w.log.Warn("profile enrichment failed", OpenIDAttr(openID), "err", err)
 		}
 		cancel()
 	}
