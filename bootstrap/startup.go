@@ -10,28 +10,37 @@ import (
 	"github.com/wxinvite/wxinvite/application"
 )
 
-// StartupLine turns a failed start into the one line an operator reads: the
-// variable to fix and the cause, without the dependency-injection path fx wraps
-// around it ("could not build arguments for function …").
+// StartupLine turns a failed start into the line an operator reads: the variable
+// to fix and the cause, without the dependency-injection path fx wraps around it
+// ("could not build arguments for function …"). Several invalid variables (as
+// LoadConfig reports them, joined) give one line each.
 func StartupLine(err error) string {
 	if err == nil {
 		return ""
 	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, StartupLine(e))
+		}
+		return strings.Join(lines, "\n")
+	}
 	var ce *ConfigError
 	if errors.As(err, &ce) {
-		return ce.Var + ": " + brief(ce.Err)
+		return ce.Var + ": " + message(ce.Err, false)
 	}
-	return brief(err)
+	return message(err, true)
 }
 
-// brief is the message of the innermost error that explains itself: an
-// application error's own message (not its cause chain), else the root cause.
-func brief(err error) string {
+// message is an application error's own message (not its cause chain); else the
+// error's text, or with root the innermost cause's (fx wraps the cause in its
+// dependency path).
+func message(err error, root bool) string {
 	var ae *application.Error
 	if errors.As(err, &ae) && ae.Message != "" {
 		return ae.Message
 	}
-	for {
+	for root {
 		next := errors.Unwrap(err)
 		if next == nil {
 			break

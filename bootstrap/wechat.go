@@ -41,8 +41,10 @@ func newPlatform(cfg Config, ln *Listener) platform {
 	}
 }
 
-// WeChatModule provides the WeChat API client (bound to the application's WeChat
-// ports) and the callback handler mounted at /wechat/callback.
+// WeChatModule is everything of the WeChat adapter: where WeChat is (the platform or
+// this process's emulator), the API client with its metrics (bound to the
+// application's WeChat ports), and the callback handler with its metrics, mounted at
+// /wechat/callback (its background work is the application's EnrichWorker).
 var WeChatModule = fx.Module("wechat",
 	fx.Provide(
 		newPlatform,
@@ -52,7 +54,7 @@ var WeChatModule = fx.Module("wechat",
 		func(c *wechat.Client) application.WeChatOAuth { return c },
 		func(c *wechat.Client) application.WeChatJSSDK { return c },
 		newCallback,
-		fx.Annotate(callbackMount, fx.ResultTags(`group:"mounts"`)),
+		callbackMount,
 	),
 )
 
@@ -63,9 +65,8 @@ func newWeChatClient(cfg Config, p platform, tokens application.TokenStore, cloc
 	}, tokens, clock, reg, log)
 }
 
-// newCallback builds the callback handler; on stop it waits for the background
-// profile updates it started (after the server drained, before the store closes).
-func newCallback(lc fx.Lifecycle, cfg Config, p platform, join *application.JoinService, unfollow *application.UnfollowService, enrich *application.EnrichProfileService, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Callback, error) {
+// newCallback builds the callback handler over the use cases the pushes drive.
+func newCallback(cfg Config, p platform, join *application.JoinService, unfollow *application.UnfollowService, enrich *application.EnrichWorker, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Callback, error) {
 	cb, err := wechat.NewCallback(wechat.CallbackConfig{
 		Token: cfg.Token, AppID: p.AppID,
 		EncodingAESKey: cfg.EncodingAESKey, PreviousEncodingAESKey: cfg.PreviousEncodingAESKey,
@@ -74,11 +75,15 @@ func newCallback(lc fx.Lifecycle, cfg Config, p platform, join *application.Join
 	if err != nil {
 		return nil, &ConfigError{Var: "WECHAT_ENCODING_AES_KEY", Err: err}
 	}
-	lc.Append(fx.Hook{OnStop: cb.Close})
 	return cb, nil
 }
 
+type callbackMountOut struct {
+	fx.Out
+	Mount httpadapter.Mount `group:"mounts"`
+}
+
 // callbackMount serves the callback at the URL entered on the WeChat console.
-func callbackMount(cb *wechat.Callback) httpadapter.Mount {
-	return httpadapter.Mount{Name: "wechat_callback", Path: "/wechat/callback", Methods: []string{http.MethodGet, http.MethodPost}, Handler: cb}
+func callbackMount(cb *wechat.Callback) callbackMountOut {
+	return callbackMountOut{Mount: httpadapter.Mount{Name: "wechat_callback", Path: "/wechat/callback", Methods: []string{http.MethodGet, http.MethodPost}, Handler: cb}}
 }

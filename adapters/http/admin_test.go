@@ -125,18 +125,19 @@ const csvColumns = "id,inviter_id,inviter_openid,inviter_nickname,invitee_id,inv
 
 func TestAdminCSVExport(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		loc      *time.Location
-		at, zone string // the newest invite is at 2026-03-01T00:00:09Z
+		name string
+		loc  *time.Location
+		want *time.Location // nil: the default, Asia/Shanghai
+		zone string
 	}{
-		{"default Asia/Shanghai", nil, "2026-03-01 08:00:09", "+08:00"},
-		{"configured zone", time.FixedZone("X", -5*3600), "2026-02-28 19:00:09", "-05:00"},
+		{"default Asia/Shanghai", nil, time.FixedZone("CST", 8*3600), "+08:00"},
+		{"configured zone", time.FixedZone("X", -5*3600), time.FixedZone("X", -5*3600), "-05:00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, envOpt{adminToken: "tok", location: tc.loc})
 			alice, bob := seedInvites(t, e)
 			dave, _ := e.store.Users().ByOpenID(context.Background(), "o_dave")
-			if err := e.store.Users().SetFollowing(context.Background(), dave.ID, true); err != nil {
+			if _, err := e.store.Users().SetFollowing(context.Background(), dave.ID, true, e.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			r := e.do(e.plain(), "GET", "/admin/api/invites.csv", map[string]string{"Authorization": "Bearer tok"}, nil)
@@ -145,10 +146,16 @@ func TestAdminCSVExport(t *testing.T) {
 				t.Fatalf("status %d headers %v", r.status, r.header)
 			}
 			rows := readCSV(t, r.body)
+			top := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/invites?limit=1", map[string]string{"Authorization": "Bearer tok"}, nil))["items"].([]any)[0].(map[string]any)
+			created, err := time.Parse(time.RFC3339, top["created_at"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := created.In(tc.want).Format("2006-01-02 15:04:05")
 			if strings.Join(rows[0], ",") != csvColumns || len(rows) != 5 {
 				t.Fatalf("rows %v", rows)
 			}
-			want := []string{"", fmt.Sprint(bob.ID), "o_bob", "Bob", fmt.Sprint(dave.ID), "o_dave", domain.DisplayName("o_dave", ""), "true", "link", tc.at, tc.zone}
+			want := []string{"", fmt.Sprint(bob.ID), "o_bob", "Bob", fmt.Sprint(dave.ID), "o_dave", domain.DisplayName("o_dave", ""), "true", "link", at, tc.zone}
 			want[0] = rows[1][0]
 			if fmt.Sprint(rows[1]) != fmt.Sprint(want) {
 				t.Fatalf("newest row %v\nwant       %v", rows[1], want)

@@ -96,10 +96,11 @@ func (s *server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	if invite == "" && s.cookies.get(r, s.cookies.invite, inviteCookie, &inv) && now.Before(time.Unix(inv.Exp, 0)) {
 		invite = inv.Code
 	}
-	if domain.ValidateInviteCode(invite) != nil {
-		invite = ""
+	attr, err := domain.LinkAttribution(invite)
+	if err != nil {
+		attr = domain.Attribution{} // no invite, or not one of ours: a plain login
 	}
-	res, err := s.svc.Login.CompleteLogin(r.Context(), application.LoginCommand{Code: code, InviteCode: invite})
+	res, err := s.svc.Login.CompleteLogin(r.Context(), application.LoginCommand{Code: code, Attribution: attr})
 	if err != nil {
 		s.renderLoginError(w, r, err, retry)
 		return
@@ -109,7 +110,7 @@ func (s *server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cookies.clear(w, inviteCookie, "/")
-	attrs := []any{"user_id", int64(res.User.ID), "openid", shortHash(res.User.OpenID), "new", res.IsNew}
+	attrs := []any{"user_id", int64(res.User.ID), application.OpenIDAttr(res.User.OpenID), "new", res.IsNew}
 	if res.Invite != nil {
 		attrs = append(attrs, "invited_by", int64(res.Invite.InviterID))
 	} else if res.NoInvite != application.ReasonNone {

@@ -66,7 +66,7 @@ func (s *server) staticHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/static/")
 		if st, err := fs.Stat(sub, name); err != nil || st.IsDir() || !fs.ValidPath(name) {
-			s.handleNotFound(w, r)
+			s.pageNotFound(w, r)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")

@@ -29,6 +29,9 @@ type Config struct {
 	SessionSecret []byte
 	// SessionTTL is how long a login lasts; zero means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// MetricsElsewhere leaves /metrics off this router: it is served on a separate
+	// listener (MetricsHandler) that the public cannot reach.
+	MetricsElsewhere bool
 	// JSSDKScript is the URL of WeChat's JS-SDK (jweixin) that /me loads to set the
 	// share card; empty turns the share card off. Production:
 	// https://res.wx.qq.com/open/js/jweixin-1.6.0.js; emulator mode: its own copy.
@@ -100,6 +103,7 @@ type server struct {
 	now       func() time.Time
 	renderQR  func(content string) ([]byte, error)
 	cspHeader string
+	router    *mux.Router // set once built; answers which methods a path allows
 	loc       *time.Location
 }
 
@@ -182,7 +186,9 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/", http.HandlerFunc(s.handleIndex)).Methods(get...)
 	r.Handle("/healthz", http.HandlerFunc(s.handleHealthz)).Methods(get...)
 	r.Handle("/readyz", http.HandlerFunc(s.handleReadyz)).Methods(get...)
-	r.Handle("/metrics", s.metricsHandler()).Methods(get...)
+	if !s.cfg.MetricsElsewhere {
+		r.Handle("/metrics", s.metricsHandler()).Methods(get...)
+	}
 	r.PathPrefix("/static/").Handler(s.staticHandler()).Methods(get...)
 
 	r.Handle("/auth/wechat/login", http.HandlerFunc(s.handleLogin)).Methods(get...)
@@ -222,27 +228,8 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
+	s.metrics.preset(r)
+	s.router = r
 
 	return s.observe(recoverPanics(securityHeaders(r))), nil
-}
-
-func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	if isAdminPath(r.URL.Path) && s.cfg.AdminToken != "" && !s.adminAuthorized(r) {
-		writeAPIError(w, r, errAdminToken)
-		return
-	}
-	if isAPIPath(r.URL.Path) {
-		writeAPIError(w, r, errNotFoundRoute)
-		return
-	}
-	s.renderError(w, r, http.StatusNotFound, "页面不存在", "这个地址没有内容，可能是链接不完整或已经失效。", "", nil)
-}
-
-func (s *server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	if isAPIPath(r.URL.Path) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: errMethod.Code, Message: errMethod.Message}})
-		return
-	}
-	s.renderError(w, r, http.StatusMethodNotAllowed, "无法这样打开", "这个地址不支持这种访问方式，请从页面上的按钮或链接进入。", "", nil)
 }

@@ -85,7 +85,7 @@ func TestFollowPrompt(t *testing.T) {
 	if !strings.Contains(r.body, `id="follow-prompt"`) || !regexp.MustCompile(`class="follow-qr"[^>]*data-wx-qr="https?://[^"]+"`).MatchString(r.body) {
 		t.Fatalf("no follow prompt with a recognisable QR code for a non-follower:\n%s", r.body)
 	}
-	if err := e.store.Users().SetFollowing(context.Background(), u.ID, true); err != nil {
+	if _, err := e.store.Users().SetFollowing(context.Background(), u.ID, true, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.get(c, "/me"); strings.Contains(r.body, `id="follow-prompt"`) {

@@ -71,7 +71,7 @@ func TestStartupFailuresAreOneLine(t *testing.T) {
 				t.Fatalf("want a non-zero exit, got %v\n%s", err, out)
 			}
 			lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-			if len(lines) != 1 || !strings.HasPrefix(lines[0], c.want) || !strings.Contains(lines[0], c.cause) || len(lines[0]) > 300 {
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "wxinvite: "+c.want) || !strings.Contains(lines[0], c.cause) || len(lines[0]) > 300 {
 				t.Fatalf("want one short line starting %q and saying %q, got %d line(s):\n%s", c.want, c.cause, len(lines), out)
 			}
 		})

@@ -29,7 +29,10 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, bootstrap.StartupLine(err))
+		// One line per bad variable, each naming it and the cause (not fx's path).
+		for _, line := range strings.Split(bootstrap.StartupLine(err), "\n") {
+			fmt.Fprintln(os.Stderr, "wxinvite:", line)
+		}
 		os.Exit(1)
 	}
 }
