@@ -66,7 +66,7 @@ type callbackMetrics struct {
 }
 
 // deliveryOutcomes are the outcome label values of wxinvite_callback_deliveries_total.
-var deliveryOutcomes = []string{"invited", "joined", "existing", "unfollowed", "unchanged", "duplicate", "rejected", "ignored", "error", "timeout"}
+var deliveryOutcomes = []string{"invited", "joined", "returned", "existing", "unfollowed", "unchanged", "duplicate", "rejected", "ignored", "error", "timeout"}
 
 // deliveryEvents are its event label values: every route's, the fallbacks', and
 // "verify" (GET) and "unknown" (refused before the push was read).
@@ -96,7 +96,7 @@ func newCallbackMetrics(reg prometheus.Registerer, enrich enqueuer) (*callbackMe
 	m := &callbackMetrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxinvite_callback_deliveries_total",
-			Help: "WeChat callback deliveries by event and outcome (invited, joined, existing, unfollowed, unchanged, duplicate, rejected, ignored, error, timeout).",
+			Help: "WeChat callback deliveries by event and outcome (invited, joined, returned (a known person follows again), existing, unfollowed, unchanged, duplicate, rejected, ignored, error, timeout).",
 		}, []string{"event", "outcome"}),
 		dedupHits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wxinvite_callback_dedup_hits_total",

@@ -2,6 +2,8 @@ package browser
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -12,6 +14,29 @@ import (
 
 	"github.com/wxinvite/wxinvite/test/harness"
 )
+
+// lastReply is the last thing the account said in p's chat.
+func lastReply(t *testing.T, base string, p person) string {
+	t.Helper()
+	resp, err := http.Get(base + "/_emulator/api/persons/" + p.OpenID + "/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var chat struct {
+		Items []struct{ From, Text string } `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&chat); err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, m := range chat.Items {
+		if m.From == "account" {
+			last = m.Text
+		}
+	}
+	return last
+}
 
 func needChromium(t *testing.T) {
 	t.Helper()
@@ -121,6 +146,10 @@ func TestShareMenuFollowPromptAndPersonSwitch(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "scan delivered", `!!document.documentElement.getAttribute('data-wxemu-scanned')`)
+	// Known to the service already (he logged in first), he is welcomed like a returning follower.
+	if got := lastReply(t, base, gang); got != "欢迎关注！" {
+		t.Fatalf("小刚's follow was answered %q, want the welcome text", got)
+	}
 	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("h1.name"))); err != nil {
 		t.Fatal(err)
 	}
