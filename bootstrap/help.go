@@ -26,9 +26,14 @@ var variableHelp = map[string]struct{ def, meaning string }{
 	"WECHAT_OAUTH_SCOPE":               {"snsapi_userinfo", "snsapi_userinfo (nickname and avatar) or snsapi_base"},
 	"WECHAT_TOKEN_ENDPOINT":            {"stable", "stable (cgi-bin/stable_token) or classic (cgi-bin/token)"},
 	"WXINVITE_INVITE_REPLY":            {"感谢您的加入，邀请者是 {inviter}", "reply to a newcomer who followed through an invite QR code"},
-	"WXINVITE_WELCOME_REPLY":           {"欢迎关注！", "reply to any other follow"},
+	"WXINVITE_WELCOME_REPLY":           {"欢迎关注！", "reply to any other follow (a newcomer nobody invited, or someone known following again)"},
 	"WXINVITE_QR_PERMANENT_QUOTA":      {"90000", "permanent QR codes to issue before falling back to temporary ones"},
 	"WXINVITE_QR_REISSUE_DAYS":         {"7", "re-issue a temporary invite QR code this many days before it expires"},
+	"WXINVITE_METRICS_ADDR":            {"", "separate listener for /metrics (unset: /metrics on the main listener)"},
+	"WXINVITE_EMULATOR_PUBLIC":         {"false", "allow emulator mode on a non-loopback address"},
+	"WXINVITE_WEBHOOK_ALLOW_PRIVATE":   {"false", "allow webhook URLs on loopback/private addresses"},
+	"WXINVITE_AUDIT_RETENTION":         {"4320h", "audit events older than this are pruned"},
+	"WXINVITE_TIMEZONE":                {"Asia/Shanghai", "time zone of pages, the CSV export and per-day figures"},
 }
 
 // usageOf is the flag's help line for a variable.
