@@ -107,9 +107,10 @@ type Emulator struct {
 	tickets map[string]jsTicket    // jsapi tickets by value
 	jars    map[string][]jarCookie // site cookies put away per person
 
-	saveMu    sync.Mutex
-	saveTimer *time.Timer
-	saveIO    sync.Mutex
+	saveMu     sync.Mutex // guards saveTimer and saveClosed only
+	saveTimer  *time.Timer
+	saveClosed bool
+	saveIO     sync.Mutex // one write of the state file at a time
 }
 
 // New checks cfg, fills in defaults and returns a ready emulator.

@@ -127,25 +127,59 @@ func (e *Emulator) load() error {
 	return nil
 }
 
-// changed schedules a save of the state file (no-op without one).
+// changed schedules a save of the state file (no-op without one, or once closed).
+// It may be called with e.mu held: saveMu never waits for e.mu.
 func (e *Emulator) changed() {
 	if e.cfg.StateFile == "" {
 		return
 	}
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
-	if e.saveTimer == nil {
+	if !e.saveClosed && e.saveTimer == nil {
 		e.saveTimer = time.AfterFunc(saveDelay, e.save)
 	}
 }
 
-// save writes the state file atomically (temporary file, then rename).
+// save is the scheduled write; after flush it does nothing (flush wrote last).
 func (e *Emulator) save() {
 	e.saveMu.Lock()
 	e.saveTimer = nil
 	e.saveMu.Unlock()
 	e.saveIO.Lock()
 	defer e.saveIO.Unlock()
+	e.saveMu.Lock()
+	closed := e.saveClosed
+	e.saveMu.Unlock()
+	if !closed {
+		e.write()
+	}
+}
+
+// flush writes the state one last time and stops further writes (on Close), so
+// nothing touches the file once the emulator is closed.
+func (e *Emulator) flush() {
+	if e.cfg.StateFile == "" {
+		return
+	}
+	e.saveMu.Lock()
+	if e.saveClosed {
+		e.saveMu.Unlock()
+		return
+	}
+	e.saveClosed = true
+	if e.saveTimer != nil {
+		e.saveTimer.Stop()
+		e.saveTimer = nil
+	}
+	e.saveMu.Unlock()
+	e.saveIO.Lock()
+	defer e.saveIO.Unlock()
+	e.write()
+}
+
+// write replaces the state file atomically (temporary file, then rename); saveIO
+// must be held.
+func (e *Emulator) write() {
 	e.mu.Lock()
 	b, err := json.Marshal(e.snapshot())
 	e.mu.Unlock()
@@ -158,17 +192,4 @@ func (e *Emulator) save() {
 	if err != nil {
 		e.log.Warn("cannot save the emulator state", "file", filepath.Base(e.cfg.StateFile), "err", err)
 	}
-}
-
-// flush saves now if a save is pending (on Close).
-func (e *Emulator) flush() {
-	e.saveMu.Lock()
-	t := e.saveTimer
-	e.saveMu.Unlock()
-	if t != nil && t.Stop() {
-		e.save()
-		return
-	}
-	e.saveIO.Lock() // a save already under way: wait for it
-	e.saveIO.Unlock()
 }
