@@ -214,7 +214,9 @@ func (d *DB) MigrateNamed(ctx context.Context) ([]string, error) {
 		if err == nil {
 			break
 		}
-		if !isUniqueViolation(err) {
+		// Another instance holds the lock (duplicate key), or InnoDB chose this
+		// insert as a deadlock victim against theirs (1213/1205): wait and retry.
+		if !isUniqueViolation(err) && retryCode(err) == 0 {
 			return nil, d.mapErr("migration lock", err)
 		}
 		if time.Now().After(deadline) {
