@@ -166,4 +166,14 @@ func TestShareMenuFollowPromptAndPersonSwitch(t *testing.T) {
 	if !strings.Contains(text, "小刚") {
 		t.Fatalf("小明's list does not show 小刚:\n%s", text)
 	}
+
+	// The phone's scan list says whose code each is.
+	phoneAs(t, ctx, base, ming)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("scan-toggle"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "QR codes labelled with their owners",
+		`(() => { const t = Array.from(document.querySelectorAll('#codes li span')).map(s => s.textContent); return t.some(x => x.startsWith('小明的二维码')) && t.some(x => x.startsWith('小刚的二维码')); })()`)
+	noHorizontalScroll(t, ctx, "the phone's scan list")
+	screenshot(t, ctx, "phone-scan-list.png")
 }
