@@ -198,8 +198,12 @@ func testRaceLastStock(t *testing.T, s CampaignStores) {
 		}
 	}
 	got, _ := s.Campaigns.ByID(ctx, c.ID)
-	if n != 1 || got.Tiers[1].Remaining == nil || *got.Tiers[1].Remaining != 0 {
-		t.Errorf("%d goroutines took the last unit, remaining %v; want 1 and 0", n, got.Tiers[1].Remaining)
+	remaining := -1
+	if r := got.Tiers[1].Remaining; r != nil {
+		remaining = *r
+	}
+	if n != 1 || remaining != 0 {
+		t.Errorf("%d goroutines took the last unit, remaining %d; want 1 and 0", n, remaining)
 	}
 }
 
