@@ -43,6 +43,7 @@ func main() {
 		n       = flag.Int("n", 250, "new followers per inviter (events = k*n)")
 		c       = flag.Int("c", 64, "concurrent senders")
 		aes     = flag.Bool("aes", false, "safe mode: encrypted pushes and replies")
+		camp    = flag.String("campaign", "both", "scan path without a running campaign (off), with one (on), or both, one after the other")
 		timeout = flag.Duration("timeout", 15*time.Minute, "bound on each mode, set-up included")
 		reqTO   = flag.Duration("req-timeout", 15*time.Second, "bound on each request")
 		logLvl  = flag.String("log-level", "error", "the instances' WXINVITE_LOG_LEVEL")
@@ -83,24 +84,37 @@ func main() {
 			fmt.Fprintln(os.Stderr, "loadbench: skipping mysql: give -mysql URL or set WXINVITE_TEST_MYSQL_URL")
 			continue
 		}
-		cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: *aes, Timeout: *timeout, ReqTimeout: *reqTO,
-			LogLevel: *logLvl, CPUProfile: *cpu, MutexProfile: *mutex, BlockProfile: *block, Trace: *trc, Logf: logf}
-		logf("mode %s: K=%d N=%d C=%d aes=%v", m, *k, *n, *c, *aes)
-		res, err := runWithTB(ctx, cfg)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "loadbench: %s: %v\n", m, err)
-			failed = true
-			continue
+		for _, withCampaign := range campaignModes(*camp) {
+			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: *aes, Campaign: withCampaign, Timeout: *timeout, ReqTimeout: *reqTO,
+				LogLevel: *logLvl, CPUProfile: *cpu, MutexProfile: *mutex, BlockProfile: *block, Trace: *trc, Logf: logf}
+			logf("mode %s: K=%d N=%d C=%d aes=%v campaign=%v", m, *k, *n, *c, *aes, withCampaign)
+			res, err := runWithTB(ctx, cfg)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "loadbench: %s: %v\n", m, err)
+				failed = true
+				continue
+			}
+			if !res.ok() {
+				failed = true
+			}
+			results = append(results, res)
 		}
-		if !res.ok() {
-			failed = true
-		}
-		results = append(results, res)
 	}
 	printTable(os.Stdout, results)
 	if failed {
 		os.Exit(1)
 	}
+}
+
+// campaignModes turns -campaign into the runs to make for each store.
+func campaignModes(v string) []bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "off", "false", "no":
+		return []bool{false}
+	case "on", "true", "yes":
+		return []bool{true}
+	}
+	return []bool{false, true}
 }
 
 func splitModes(stores, myURL string) []string {
@@ -305,5 +319,29 @@ func printTable(w io.Writer, results []*result) {
 		if r.Raw != nil && r.Raw.Failures > 0 {
 			fmt.Fprintf(w, "  raw insert failures: %d %v\n", r.Raw.Failures, r.Raw.FirstFailures)
 		}
+	}
+	printCampaignRatios(w, results)
+}
+
+// targetCampaignRatio is the share of the throughput without a campaign the scan
+// path must keep with one running (issue 14).
+const targetCampaignRatio = 0.85
+
+// printCampaignRatios sets each "+campaign" run next to the same mode without one.
+func printCampaignRatios(w io.Writer, results []*result) {
+	without := map[string]*result{}
+	for _, r := range results {
+		if !strings.HasSuffix(r.Mode, "+campaign") {
+			without[r.Mode] = r
+		}
+	}
+	for _, r := range results {
+		base, ok := without[strings.TrimSuffix(r.Mode, "+campaign")]
+		if !strings.HasSuffix(r.Mode, "+campaign") || !ok || base.App.rate() == 0 {
+			continue
+		}
+		ratio := r.App.rate() / base.App.rate()
+		fmt.Fprintf(w, "%s: with a running campaign %.0f events/s vs %.0f without = %.0f%% (target >= %.0f%%: %s)\n",
+			base.Mode, r.App.rate(), base.App.rate(), 100*ratio, 100*targetCampaignRatio, passMiss(ratio >= targetCampaignRatio))
 	}
 }
