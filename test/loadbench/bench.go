@@ -47,13 +47,13 @@ const adminToken = "admin-token" // harness default
 
 // config is one benchmark run of one store mode.
 type config struct {
-	Store      string // sqlite | mysql | galera
-	MySQLURL   string // mysql://USER[:PASS]@HOST:PORT/DB?params (mysql mode)
-	K, N, C    int    // inviters, invitees per inviter, concurrent senders
-	AES        bool   // safe mode: encrypted pushes and replies
+	Store    string // sqlite | mysql | galera
+	MySQLURL string // mysql://USER[:PASS]@HOST:PORT/DB?params (mysql mode)
+	K, N, C  int    // inviters, invitees per inviter, concurrent senders
+	AES      bool   // safe mode: encrypted pushes and replies
 	// Campaign runs the scan path with a campaign running (every invite starts
 	// pending, its hold from the follow), to compare with the path without one.
-	Campaign bool
+	Campaign   bool
 	Timeout    time.Duration
 	ReqTimeout time.Duration
 	LogLevel   string // instances' WXINVITE_LOG_LEVEL
