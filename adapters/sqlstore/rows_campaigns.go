@@ -27,13 +27,6 @@ func lifecycleColsFrom(l domain.Lifecycle) lifecycleCols {
 	}
 }
 
-func utcOrZero(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
 func (c lifecycleCols) domain() domain.Lifecycle {
 	return domain.Lifecycle{
 		CampaignID: domain.CampaignID(c.CampaignID), HoldStartedAt: utcOrZero(c.HoldStartedAt), HoldEndsAt: utcOrZero(c.HoldEndsAt),
