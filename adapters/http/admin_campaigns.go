@@ -39,16 +39,16 @@ func (s *server) campaignRoutes(admin *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
 	admin.Handle("/campaigns", http.HandlerFunc(s.handleCampaignCreate)).Methods(http.MethodPost)
 	admin.Handle("/campaigns", http.HandlerFunc(s.handleCampaignList)).Methods(get...)
-	admin.Handle("/campaigns/{id:[0-9]+}", http.HandlerFunc(s.handleCampaignGet)).Methods(get...)
-	admin.Handle("/campaigns/{id:[0-9]+}", http.HandlerFunc(s.handleCampaignPatch)).Methods(http.MethodPatch)
-	admin.Handle("/campaigns/{id:[0-9]+}/end", http.HandlerFunc(s.handleCampaignEnd)).Methods(http.MethodPost)
-	admin.Handle("/campaigns/{id:[0-9]+}/poster/background", http.HandlerFunc(s.handlePosterBackground)).Methods(http.MethodPut)
-	admin.Handle("/campaigns/{id:[0-9]+}/tiers/{tier:[0-9]+}/codes", http.HandlerFunc(s.handleCodesUpload)).Methods(http.MethodPost)
-	admin.Handle("/campaigns/{id:[0-9]+}/stats", http.HandlerFunc(s.handleCampaignStats)).Methods(get...)
-	admin.Handle("/campaigns/{id:[0-9]+}/leaderboard", http.HandlerFunc(s.handleCampaignLeaderboard)).Methods(get...)
+	admin.Handle("/campaigns/{id}", http.HandlerFunc(s.handleCampaignGet)).Methods(get...)
+	admin.Handle("/campaigns/{id}", http.HandlerFunc(s.handleCampaignPatch)).Methods(http.MethodPatch)
+	admin.Handle("/campaigns/{id}/end", http.HandlerFunc(s.handleCampaignEnd)).Methods(http.MethodPost)
+	admin.Handle("/campaigns/{id}/poster/background", http.HandlerFunc(s.handlePosterBackground)).Methods(http.MethodPut)
+	admin.Handle("/campaigns/{id}/tiers/{tier}/codes", http.HandlerFunc(s.handleCodesUpload)).Methods(http.MethodPost)
+	admin.Handle("/campaigns/{id}/stats", http.HandlerFunc(s.handleCampaignStats)).Methods(get...)
+	admin.Handle("/campaigns/{id}/leaderboard", http.HandlerFunc(s.handleCampaignLeaderboard)).Methods(get...)
 	admin.Handle("/rewards", http.HandlerFunc(s.handleRewards)).Methods(get...)
 	admin.Handle("/rewards.csv", http.HandlerFunc(s.handleRewardsCSV)).Methods(get...)
-	admin.Handle("/rewards/{id:[0-9]+}/fulfil", http.HandlerFunc(s.handleRewardFulfil)).Methods(http.MethodPost)
+	admin.Handle("/rewards/{id}/fulfil", http.HandlerFunc(s.handleRewardFulfil)).Methods(http.MethodPost)
 }
 
 // pathID reads a numeric path variable; the route pattern guarantees digits, so
