@@ -32,8 +32,18 @@ var CampaignModule = fx.Module("campaigns",
 	fx.Invoke(runSweeper),
 )
 
-func newInviteFollowEvents(invites application.InviteRepository, lifecycle application.InviteLifecycleRepository, dir *application.CampaignDirectory) *application.InviteFollowEvents {
-	return application.NewInviteFollowEvents(invites, lifecycle, dir)
+// The campaign outcomes other modules may hear (notices, webhooks, the audit trail)
+// arrive through these value groups; none is required.
+type inviteFollowEventsIn struct {
+	fx.In
+	Invites   application.InviteRepository
+	Lifecycle application.InviteLifecycleRepository
+	Directory *application.CampaignDirectory
+	Observers []application.RevokedObserver `group:"revoked_observers"`
+}
+
+func newInviteFollowEvents(in inviteFollowEventsIn) *application.InviteFollowEvents {
+	return application.NewInviteFollowEvents(in.Invites, in.Lifecycle, in.Directory, in.Observers...)
 }
 
 type grantRewardsIn struct {
@@ -44,14 +54,24 @@ type grantRewardsIn struct {
 	Grants    application.GrantRepository
 	Codes     application.CodeRepository
 	Clock     application.Clock
+	Observers []application.RewardObserver `group:"reward_observers"`
 }
 
 func newGrantRewardsService(in grantRewardsIn) *application.GrantRewardsService {
-	return application.NewGrantRewardsService(in.Tx, in.Lifecycle, in.Campaigns, in.Grants, in.Codes, in.Clock)
+	return application.NewGrantRewardsService(in.Tx, in.Lifecycle, in.Campaigns, in.Grants, in.Codes, in.Clock, in.Observers...)
 }
 
-func newQualificationSweep(lifecycle application.InviteLifecycleRepository, dir *application.CampaignDirectory, rewards *application.GrantRewardsService, clock application.Clock) *application.QualificationSweep {
-	return application.NewQualificationSweep(lifecycle, dir, rewards, clock)
+type qualificationSweepIn struct {
+	fx.In
+	Lifecycle application.InviteLifecycleRepository
+	Directory *application.CampaignDirectory
+	Rewards   *application.GrantRewardsService
+	Clock     application.Clock
+	Observers []application.QualifiedObserver `group:"qualified_observers"`
+}
+
+func newQualificationSweep(in qualificationSweepIn) *application.QualificationSweep {
+	return application.NewQualificationSweep(in.Lifecycle, in.Directory, in.Rewards, in.Clock, in.Observers...)
 }
 
 type campaignStatsIn struct {
