@@ -57,7 +57,7 @@ func newCampaignEnv(t *testing.T) *campaignEnv {
 		mine:   application.NewMyCampaignQuery(dir, s.InviteLifecycle(), s.Grants(), clock),
 		stats:  application.NewCampaignStatsQuery(s.Campaigns(), s.InviteLifecycle(), s.Grants(), clock, shanghai),
 		board:  application.NewCampaignLeaderboardQuery(s.Campaigns(), s.InviteLifecycle(), clock),
-		fulfil: application.NewFulfilRewardService(s.Grants(), clock),
+		fulfil: application.NewFulfilRewardService(s.Grants(), s.Users(), clock),
 		poster: application.NewPosterBackgroundService(s.Campaigns(), clock),
 	}
 }
@@ -228,7 +228,7 @@ func TestSweepQualifiesAndGrants(t *testing.T) {
 		t.Errorf("a second sweep did %+v, want nothing", res)
 	}
 	// A fulfils; B's out-of-stock grant cannot be.
-	if g, err := e.fulfil.Fulfil(ctx, ga[1].ID); err != nil || g.Status != domain.GrantFulfilled {
+	if g, err := e.fulfil.Fulfil(ctx, ga[1].ID); err != nil || g.Grant.Status != domain.GrantFulfilled || g.Nickname != "A" {
 		t.Errorf("Fulfil = %+v, %v", g, err)
 	}
 	if _, err := e.fulfil.Fulfil(ctx, gb[1].ID); !application.IsKind(err, application.KindConflict) {

@@ -80,6 +80,7 @@ type InviteCounts struct {
 // CampaignLeader is one line of a campaign's leaderboard.
 type CampaignLeader struct {
 	UserID   domain.UserID
+	OpenID   string // for the neutral name of an inviter whose nickname is unknown
 	Nickname string
 	InviteCounts
 	// OldInvitees counts invitees recorded at or before the retention cutoff, and
@@ -121,6 +122,7 @@ type GrantFilter struct {
 // GrantRecord is a grant with its user's nickname, for the admin listing.
 type GrantRecord struct {
 	Grant    domain.Grant
+	OpenID   string // for the neutral name of a user whose nickname is unknown
 	Nickname string
 }
 

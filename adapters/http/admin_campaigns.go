@@ -279,7 +279,7 @@ func (s *server) handleCampaignLeaderboard(w http.ResponseWriter, r *http.Reques
 		Items []campaignLeaderJSON `json:"items"`
 	}{Items: make([]campaignLeaderJSON, 0, len(items))}
 	for _, e := range items {
-		out.Items = append(out.Items, campaignLeaderJSON{ID: int64(e.UserID), Nickname: displayName(e.UserID, e.Nickname),
+		out.Items = append(out.Items, campaignLeaderJSON{ID: int64(e.UserID), Nickname: displayName(e.OpenID, e.Nickname),
 			Qualified: e.Qualified, Pending: e.Pending, Revoked: e.Revoked, Retention7d: e.Retention7d})
 	}
 	writeJSON(w, http.StatusOK, out)

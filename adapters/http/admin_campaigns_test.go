@@ -26,7 +26,7 @@ func campaignServicesFor(s *memory.Store, clock application.Clock) CampaignServi
 		Poster: application.NewPosterBackgroundService(s.Campaigns(), clock), Codes: application.NewUploadCodesService(s.Campaigns(), s.Codes()),
 		Stats:       application.NewCampaignStatsQuery(s.Campaigns(), s.InviteLifecycle(), s.Grants(), clock, time.UTC),
 		Leaderboard: application.NewCampaignLeaderboardQuery(s.Campaigns(), s.InviteLifecycle(), clock),
-		Rewards:     application.NewRewardsQuery(s.Grants()), Fulfil: application.NewFulfilRewardService(s.Grants(), clock),
+		Rewards:     application.NewRewardsQuery(s.Grants()), Fulfil: application.NewFulfilRewardService(s.Grants(), s.Users(), clock),
 		Mine: application.NewMyCampaignQuery(dir, s.InviteLifecycle(), s.Grants(), clock),
 	}
 }

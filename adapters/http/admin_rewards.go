@@ -28,7 +28,7 @@ type rewardsJSON struct {
 
 func toRewardJSON(rec application.GrantRecord) rewardJSON {
 	g := rec.Grant
-	out := rewardJSON{ID: int64(g.ID), User: ref(g.UserID, rec.Nickname), CampaignID: int64(g.CampaignID), Tier: g.Tier,
+	out := rewardJSON{ID: int64(g.ID), User: ref(g.UserID, rec.OpenID, rec.Nickname), CampaignID: int64(g.CampaignID), Tier: g.Tier,
 		Reward: g.Reward, Status: string(g.Status), GrantedAt: apiTime(g.GrantedAt)}
 	if g.Code != "" {
 		c := g.Code
@@ -107,7 +107,7 @@ func (s *server) handleRewardsCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		g := rec.Grant
 		if err := cw.Write([]string{
-			strconv.FormatInt(int64(g.ID), 10), strconv.FormatInt(int64(g.UserID), 10), csvSafe(displayName(g.UserID, rec.Nickname)),
+			strconv.FormatInt(int64(g.ID), 10), strconv.FormatInt(int64(g.UserID), 10), csvSafe(displayName(rec.OpenID, rec.Nickname)),
 			strconv.FormatInt(int64(g.CampaignID), 10), strconv.Itoa(g.Tier), csvSafe(g.Reward), string(g.Status), csvSafe(g.Code),
 			apiTime(g.GrantedAt),
 		}); err != nil {
@@ -147,5 +147,5 @@ func (s *server) handleRewardFulfil(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toRewardJSON(application.GrantRecord{Grant: g}))
+	writeJSON(w, http.StatusOK, toRewardJSON(g))
 }

@@ -123,7 +123,8 @@ func (r *Grants) matching(st *state, f application.GrantFilter, c application.Cu
 		if !c.IsZero() && !(g.GrantedAt.Before(c.At) || g.GrantedAt.Equal(c.At) && int64(g.ID) < c.ID) {
 			continue
 		}
-		out = append(out, application.GrantRecord{Grant: g, Nickname: st.users[g.UserID-1].Nickname})
+		u := st.users[g.UserID-1]
+		out = append(out, application.GrantRecord{Grant: g, OpenID: u.OpenID, Nickname: u.Nickname})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i].Grant, out[j].Grant

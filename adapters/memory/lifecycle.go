@@ -161,7 +161,8 @@ func (r *Lifecycle) CampaignLeaderboard(ctx context.Context, campaign domain.Cam
 			}
 			l, ok := by[inv.InviterID]
 			if !ok {
-				l = &application.CampaignLeader{UserID: inv.InviterID, Nickname: st.users[inv.InviterID-1].Nickname}
+				u := st.users[inv.InviterID-1]
+				l = &application.CampaignLeader{UserID: inv.InviterID, OpenID: u.OpenID, Nickname: u.Nickname}
 				by[inv.InviterID] = l
 			}
 			tally(&l.InviteCounts, inv, now)

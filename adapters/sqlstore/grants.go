@@ -100,6 +100,7 @@ func (r *Grants) Counts(ctx context.Context, campaign domain.CampaignID) (grante
 // grantRecordRow is a grant with its user's nickname.
 type grantRecordRow struct {
 	grantRow `bun:",extend"`
+	OpenID   string `bun:"openid"`
 	Nickname string `bun:"nickname"`
 }
 
@@ -107,7 +108,7 @@ func (r *Grants) listQuery(ctx context.Context, f application.GrantFilter) *bun.
 	q := r.db.idb(ctx).NewSelect().TableExpr("reward_grants AS g").
 		Join("LEFT JOIN users AS u ON u.id = g.user_id").
 		ColumnExpr("g.id, g.user_id, g.campaign_id, g.tier, g.reward, g.url, g.status, g.code, g.granted_at, g.fulfilled_at").
-		ColumnExpr("COALESCE(u.nickname, '') AS nickname")
+		ColumnExpr("COALESCE(u.openid, '') AS openid, COALESCE(u.nickname, '') AS nickname")
 	if f.Campaign != 0 {
 		q = q.Where("g.campaign_id = ?", int64(f.Campaign))
 	}
@@ -118,7 +119,7 @@ func (r *Grants) listQuery(ctx context.Context, f application.GrantFilter) *bun.
 }
 
 func (row grantRecordRow) record() application.GrantRecord {
-	return application.GrantRecord{Grant: row.grantRow.domain(), Nickname: row.Nickname}
+	return application.GrantRecord{Grant: row.grantRow.domain(), OpenID: row.OpenID, Nickname: row.Nickname}
 }
 
 // List implements application.GrantRepository.

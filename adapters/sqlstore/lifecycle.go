@@ -160,6 +160,7 @@ func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign doma
 	var rows []struct {
 		countsRow
 		InviterID      int64  `bun:"inviter_id"`
+		OpenID         string `bun:"openid"`
 		Nickname       string `bun:"nickname"`
 		OldInvitees    int    `bun:"old_invitees"`
 		StillFollowing int    `bun:"still_following"`
@@ -168,7 +169,7 @@ func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign doma
 	q := countColumns(r.db.idb(ctx).NewSelect().TableExpr("invites AS i"), "i.", now).
 		Join("LEFT JOIN users AS e ON e.id = i.invitee_id").
 		Join("LEFT JOIN users AS a ON a.id = i.inviter_id").
-		ColumnExpr("i.inviter_id, COALESCE(MAX(a.nickname), '') AS nickname").
+		ColumnExpr("i.inviter_id, COALESCE(MAX(a.openid), '') AS openid, COALESCE(MAX(a.nickname), '') AS nickname").
 		ColumnExpr("COALESCE(SUM(CASE WHEN i.created_at <= ? THEN 1 ELSE 0 END), 0) AS old_invitees", cut).
 		ColumnExpr("COALESCE(SUM(CASE WHEN i.created_at <= ? AND e.following THEN 1 ELSE 0 END), 0) AS still_following", cut).
 		Where("i.campaign_id = ?", int64(campaign)).
@@ -179,7 +180,7 @@ func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign doma
 	}
 	out := make([]application.CampaignLeader, len(rows))
 	for i, row := range rows {
-		out[i] = application.CampaignLeader{UserID: domain.UserID(row.InviterID), Nickname: row.Nickname, InviteCounts: row.counts(),
+		out[i] = application.CampaignLeader{UserID: domain.UserID(row.InviterID), OpenID: row.OpenID, Nickname: row.Nickname, InviteCounts: row.counts(),
 			OldInvitees: row.OldInvitees, StillFollowing: row.StillFollowing}
 	}
 	return out, nil

@@ -153,7 +153,7 @@ func testLifecycleCounts(t *testing.T, s CampaignStores) {
 	if err != nil || len(lb) != 2 {
 		t.Fatalf("CampaignLeaderboard = %+v, %v", lb, err)
 	}
-	want := application.CampaignLeader{UserID: a.ID, Nickname: "Alice", InviteCounts: ic, OldInvitees: 2, StillFollowing: 1}
+	want := application.CampaignLeader{UserID: a.ID, OpenID: a.OpenID, Nickname: "Alice", InviteCounts: ic, OldInvitees: 2, StillFollowing: 1}
 	if lb[0] != want || lb[1].UserID != b.ID || lb[1].OldInvitees != 0 || lb[1].Pending != 1 {
 		t.Errorf("CampaignLeaderboard = %+v, want Alice %+v first", lb, want)
 	}
