@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"sort"
@@ -53,13 +54,19 @@ type config struct {
 	AES      bool   // safe mode: encrypted pushes and replies
 	// Campaign runs the scan path with a campaign running (every invite starts
 	// pending, its hold from the follow), to compare with the path without one.
-	Campaign   bool
+	Campaign bool
+	// Joins, when > 0, is the long memory run: that many joins (rounded down to a
+	// multiple of K) built as they are sent, resident memory sampled every 100k;
+	// the bare and raw yardsticks are skipped.
+	Joins      int
 	Timeout    time.Duration
 	ReqTimeout time.Duration
 	LogLevel   string // instances' WXINVITE_LOG_LEVEL
 	// Profiles of the measured app phase (whole process: the instances run in it).
 	CPUProfile, MutexProfile, BlockProfile, Trace string
-	Logf                                          func(format string, args ...any)
+	// MemProfile, with Joins, writes a heap profile at the end of the long run.
+	MemProfile string
+	Logf       func(format string, args ...any)
 }
 
 func (c *config) defaults() {
@@ -150,6 +157,15 @@ type result struct {
 	// From every instance's /metrics.
 	TxRetries float64
 	Outcomes  map[string]float64
+	// DB is the server's statement and commit counters per join during the app
+	// phase, RawDB the same per row during the raw phase (MySQL modes).
+	DB, RawDB map[string]float64
+	// TokenFetches is how many access tokens the emulator issued (run included).
+	TokenFetches int
+	// Memory is the long run's resident memory (nil unless -joins).
+	Memory *memoryRun
+	// LongP99 is the long run's p99 (from a histogram: it keeps no per-request data).
+	LongP99 time.Duration
 }
 
 type statsJSON struct {
@@ -267,6 +283,11 @@ func runMode(t testing.TB, cfg config) *result {
 	if cfg.Campaign {
 		res.Mode += "+campaign"
 	}
+	if cfg.Joins > 0 {
+		res.Mode += "+memory"
+		cfg.N = max(cfg.Joins/cfg.K, 1)
+		res.N = cfg.N
+	}
 
 	// One client for everything timed: keep-alive connections for every sender.
 	tr := &http.Transport{
@@ -306,6 +327,12 @@ func runMode(t testing.TB, cfg config) *result {
 		}
 	}
 
+	if cfg.Joins > 0 {
+		runLong(ctx, res, cfg, client, insts, invs, cipher, ecfg.Token, ecfg.OriginalID)
+		finish(ctx, res, insts, emu, invs, cfg)
+		return res
+	}
+
 	// Every push prepared before anything is timed: signing and encrypting them is
 	// the platform's work, not the service's.
 	pushes := make([]push, 0, cfg.K*cfg.N)
@@ -329,16 +356,32 @@ func runMode(t testing.TB, cfg config) *result {
 	logf("%s: bare handler %.0f events/s", res.Mode, res.Bare.rate())
 
 	// 2. The database's raw single-row INSERT transaction rate.
+	var statusDB *sql.DB
 	if len(rawDBs) > 0 {
+		statusDB = rawDBs[0]
+		before, _ := serverStatus(ctx, statusDB)
 		ph, retries, err := runRaw(ctx, rawDBs, len(pushes), cfg.C)
 		if err != nil {
 			t.Fatalf("raw inserts: %v", err)
 		}
+		after, _ := serverStatus(ctx, statusDB)
+		res.RawDB = perOp(before, after, len(pushes))
 		res.Raw, res.RawRetries = &ph, retries
+		logf("%s: raw inserts %.0f rows/s", res.Mode, ph.rate())
+	} else if cfg.Store == "sqlite" {
+		ph, err := runRawSQLite(ctx, t.TempDir()+"/raw.db", len(pushes), cfg.C)
+		if err != nil {
+			t.Fatalf("raw sqlite inserts: %v", err)
+		}
+		res.Raw = &ph
 		logf("%s: raw inserts %.0f rows/s", res.Mode, ph.rate())
 	}
 
 	// 3. The scan path itself.
+	var dbBefore map[string]float64
+	if statusDB != nil {
+		dbBefore, _ = serverStatus(ctx, statusDB)
+	}
 	stopProf := startProfiles(t, cfg, res.Mode)
 	var verified atomic.Int64
 	base := make([]string, len(insts))
@@ -360,11 +403,55 @@ func runMode(t testing.TB, cfg config) *result {
 		return nil
 	})
 	stopProf()
+	if statusDB != nil {
+		dbAfter, _ := serverStatus(ctx, statusDB)
+		res.DB = perOp(dbBefore, dbAfter, len(pushes))
+	}
 	res.Verified = int(verified.Load())
 	logf("%s: %d events in %v, %.0f events/s, %d verified", res.Mode, res.App.N, res.App.Elapsed.Round(time.Millisecond), res.App.rate(), res.Verified)
+	finish(ctx, res, insts, emu, invs, cfg)
+	return res
+}
 
+// runLong is the long memory run's measured phase (see memory.go).
+func runLong(ctx context.Context, res *result, cfg config, client *http.Client, insts []*harness.Instance, invs []inviter, cipher *wxcrypto.Cipher, token, originalID string) {
+	var verified atomic.Int64
+	base := make([]string, len(insts))
+	for i, in := range insts {
+		base[i] = in.URL + "/wechat/callback?"
+	}
+	build := longPushBuilder(token, originalID, invs, len(insts), cipher)
+	joins := cfg.K * cfg.N
+	debug.FreeOSMemory() // what earlier modes left behind is not this run's
+	app, mem, hist := fireLong(ctx, client, joins, cfg.C, cfg.ReqTimeout, build, base, func(p push, status int, body []byte) error {
+		if status != http.StatusOK {
+			return fmt.Errorf("HTTP %d: %s", status, truncate(string(body), 200))
+		}
+		if err := checkReply(body, token, originalID, p.openid, invs[p.inviter].expected, cipher); err != nil {
+			return err
+		}
+		verified.Add(1)
+		return nil
+	})
+	res.App, res.Memory, res.LongP99 = app, mem, hist.pct(.99)
+	res.Verified = int(verified.Load())
+	cfg.Logf("%s: %d joins in %v, %.0f/s, RSS %s MiB", res.Mode, joins, app.Elapsed.Round(time.Second), app.rate(), rssCurve(mem.Samples))
+	if cfg.MemProfile != "" {
+		f, err := os.Create(cfg.MemProfile + "." + strings.ReplaceAll(res.Mode, "+", "-") + ".pprof")
+		if err == nil {
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+}
+
+// finish checks that the counts add up and reads every instance's metrics and the
+// emulator's token counter.
+func finish(ctx context.Context, res *result, insts []*harness.Instance, emu *emulator.Emulator, invs []inviter, cfg config) {
 	// 4. The counts must add up exactly.
 	verifyCounts(ctx, res, insts[0].URL, invs, cfg)
+	c := emu.Counters()
+	res.TokenFetches = c["cgi-bin/token"] + c["cgi-bin/stable_token"]
 	res.Outcomes = map[string]float64{}
 	for _, in := range insts {
 		m, err := scrapeMetrics(ctx, in.URL)
@@ -379,7 +466,6 @@ func runMode(t testing.TB, cfg config) *result {
 			}
 		}
 	}
-	return res
 }
 
 // ---------------------------------------------------------------------------

@@ -43,7 +43,9 @@ func main() {
 		k       = flag.Int("k", 20, "inviters")
 		n       = flag.Int("n", 250, "new followers per inviter (events = k*n)")
 		c       = flag.Int("c", 64, "concurrent senders")
-		aes     = flag.Bool("aes", false, "safe mode: encrypted pushes and replies")
+		aes     = flag.Bool("aes", false, "safe mode: encrypted pushes and replies (same as -safe on)")
+		safe    = flag.String("safe", "", "plaintext (off), safe mode (on), or both, one after the other (default: off, or on with -aes)")
+		joins   = flag.Int("joins", 0, "after the measured runs, a long memory run of this many scan joins per store (resident memory after the first 100k and at the end); 0 skips it")
 		camp    = flag.String("campaign", "both", "scan path without a running campaign (off), with one (on), or both, one after the other")
 		rounds  = flag.Int("rounds", 1, "repeat the runs of each mode this many times, alternating with and without a campaign; the comparison uses the medians")
 		timeout = flag.Duration("timeout", 15*time.Minute, "bound on each mode, set-up included")
@@ -52,6 +54,7 @@ func main() {
 		cpu     = flag.String("cpuprofile", "", "write a CPU profile of each mode's measured phase to PREFIX.MODE.pprof")
 		mutex   = flag.String("mutexprofile", "", "write a mutex profile of each mode's measured phase to PREFIX.MODE.pprof")
 		block   = flag.String("blockprofile", "", "write a block profile of each mode's measured phase to PREFIX.MODE.pprof")
+		memProf = flag.String("memprofile", "", "with -joins: write a heap profile at the end of each long run to PREFIX.MODE.pprof")
 		trc     = flag.String("trace", "", "write an execution trace of each mode's measured phase to PREFIX.MODE.trace (go tool trace -pprof=syscall|sched|sync)")
 		verbose = flag.Bool("v", false, "progress messages on stderr")
 	)
@@ -86,14 +89,26 @@ func main() {
 			fmt.Fprintln(os.Stderr, "loadbench: skipping mysql: give -mysql URL or set WXINVITE_TEST_MYSQL_URL")
 			continue
 		}
-		var runs []bool
+		type run struct{ campaign, aes bool }
+		var runs []run
 		for range max(*rounds, 1) {
-			runs = append(runs, campaignModes(*camp)...)
+			for _, withCampaign := range campaignModes(*camp) {
+				for _, withAES := range safeModes(*safe, *aes) {
+					runs = append(runs, run{withCampaign, withAES})
+				}
+			}
 		}
-		for _, withCampaign := range runs {
-			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: *aes, Campaign: withCampaign, Timeout: *timeout, ReqTimeout: *reqTO,
+		if *joins > 0 {
+			runs = append(runs, run{campaign: true, aes: false})
+		}
+		for i, r := range runs {
+			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: r.aes, Campaign: r.campaign, Timeout: *timeout, ReqTimeout: *reqTO,
 				LogLevel: *logLvl, CPUProfile: *cpu, MutexProfile: *mutex, BlockProfile: *block, Trace: *trc, Logf: logf}
-			logf("mode %s: K=%d N=%d C=%d aes=%v campaign=%v", m, *k, *n, *c, *aes, withCampaign)
+			if *joins > 0 && i == len(runs)-1 {
+				cfg.Joins, cfg.Timeout, cfg.MemProfile = *joins, max(*timeout, 2*time.Hour), *memProf
+				cfg.CPUProfile, cfg.MutexProfile, cfg.BlockProfile, cfg.Trace = "", "", "", ""
+			}
+			logf("mode %s: K=%d N=%d C=%d aes=%v campaign=%v joins=%d", m, *k, *n, *c, r.aes, r.campaign, cfg.Joins)
 			res, err := runWithTB(ctx, cfg)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "loadbench: %s: %v\n", m, err)
@@ -107,6 +122,7 @@ func main() {
 		}
 	}
 	printTable(os.Stdout, results)
+	printTargets(os.Stdout, results)
 	if failed {
 		os.Exit(1)
 	}
@@ -121,6 +137,19 @@ func campaignModes(v string) []bool {
 		return []bool{true}
 	}
 	return []bool{false, true}
+}
+
+// safeModes turns -safe (and the older -aes) into the runs to make for each store.
+func safeModes(v string, aes bool) []bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "off", "false", "no":
+		return []bool{false}
+	case "on", "true", "yes":
+		return []bool{true}
+	case "both":
+		return []bool{false, true}
+	}
+	return []bool{aes}
 }
 
 func splitModes(stores, myURL string) []string {
@@ -276,6 +305,9 @@ func printTable(w io.Writer, results []*result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tinst\tevents\tC\tevents/s\tp50 ms\tp95 ms\tp99 ms\tp99<50ms\tbare ev/s\tapp/bare\traw rows/s\tjoin/raw\t>=50%\ttx retries\tverified\tcounts\t")
 	for _, r := range results {
+		if r.Memory != nil {
+			continue // the long run is reported under the targets
+		}
 		raw, ratio, rawPass, retries := "-", "-", "-", "-"
 		if r.Raw != nil && r.Raw.rate() > 0 {
 			raw = fmt.Sprintf("%.0f", r.Raw.rate())
