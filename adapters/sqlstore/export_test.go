@@ -9,3 +9,15 @@ import (
 // IDBForTest exposes the handle repositories use (the transaction in ctx, else the
 // DB) to the external tests, which need raw SQL inside InTx.
 func IDBForTest(d *DB, ctx context.Context) bun.IDB { return d.idb(ctx) }
+
+// QueuedForTest is how many transactions wait for the group-commit goroutine
+// (always 0 on MySQL, which does not group).
+func QueuedForTest(d *DB) int {
+	if d.group == nil {
+		return 0
+	}
+	return len(d.group.units)
+}
+
+// MapErrForTest classifies a driver error as the repositories do.
+func MapErrForTest(what string, err error) error { return mapErr(what, err) }

@@ -40,6 +40,8 @@ type DB struct {
 	dialect string
 	opts    Options
 	galera  bool
+	// group coalesces concurrent transactions on SQLite (groupcommit.go); nil on MySQL.
+	group *grouper
 
 	retries   atomic.Uint64
 	conflicts atomic.Uint64
@@ -76,6 +78,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		sqldb.SetConnMaxLifetime(0)
 		sqldb.SetConnMaxIdleTime(0)
 		d.bun = bun.NewDB(sqldb, sqlitedialect.New())
+		d.group = newGrouper(d)
 	case DialectMySQL:
 		if d.galera, err = detectGalera(ctx, t.mysql); err != nil {
 			return nil, err
@@ -102,7 +105,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		d.bun = bun.NewDB(sqldb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
 	}
 	if err := d.Ping(ctx); err != nil {
-		_ = d.bun.Close()
+		_ = d.Close()
 		if t.dialect == DialectSQLite && t.sqlitePath != ":memory:" {
 			return nil, sqliteOpenErr(err, t.sqlitePath)
 		}
@@ -158,7 +161,13 @@ func unavailable(err error, format string, args ...any) error {
 }
 
 // Close releases the connection pool.
-func (d *DB) Close() error { return d.bun.Close() }
+// Transactions already queued still run; an InTx after Close fails as unavailable.
+func (d *DB) Close() error {
+	if d.group != nil {
+		d.group.close()
+	}
+	return d.bun.Close()
+}
 
 // Ping checks that the database answers; /readyz uses it.
 func (d *DB) Ping(ctx context.Context) error {

@@ -42,25 +42,16 @@ const (
 // COMMIT re-runs the whole fn, up to Options.MaxTxAttempts times, with exponential
 // backoff and jitter; exhausted attempts are KindUnavailable. Any other error from fn
 // rolls back and is returned unchanged. Called with a ctx already inside a
-// transaction of this DB, fn simply joins it.
+// transaction of this DB, fn simply joins it. On SQLite, concurrent calls share one
+// transaction, each in its own savepoint (see groupcommit.go).
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d {
 		return fn(ctx)
 	}
-	return d.retrying(ctx, func() error {
-		var fnErr error
-		err := d.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			fnErr = fn(context.WithValue(ctx, txKey{}, txValue{db: d, tx: tx}))
-			return fnErr
-		})
-		if fnErr != nil {
-			return fnErr // RunInTx may join a rollback error; fn's error is what matters
-		}
-		if err != nil {
-			return d.mapErr("transaction", err) // BEGIN or COMMIT failed outside fn
-		}
-		return nil
-	})
+	if d.group != nil {
+		return d.group.do(ctx, fn) // SQLite: concurrent units share a commit (groupcommit.go)
+	}
+	return d.runTx(ctx, fn)
 }
 
 // write runs a single-statement write: inside the caller's transaction when ctx
