@@ -27,5 +27,6 @@ func (m PosterMedia) Reusable(now time.Time) bool {
 	return m.MediaID != "" && !now.Before(m.UploadedAt) && now.Sub(m.UploadedAt) < PosterMediaMaxAge
 }
 
-// PosterMediaNotBefore is the oldest upload instant still reusable at now.
-func PosterMediaNotBefore(now time.Time) time.Time { return now.Add(-PosterMediaMaxAge) }
+// PosterMediaCutoff is the instant at now that an upload must be strictly after to
+// be reusable (the same rule as Reusable, for a store query).
+func PosterMediaCutoff(now time.Time) time.Time { return now.Add(-PosterMediaMaxAge) }
