@@ -17,6 +17,9 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("GET /cgi-bin/showqrcode", e.handleShowQRCode)
 	m.HandleFunc("GET /cgi-bin/user/info", e.handleUserInfo)
 	m.HandleFunc("POST /cgi-bin/message/custom/send", e.handleCustomSend)
+	m.HandleFunc("POST /cgi-bin/menu/create", e.handleMenuCreate)
+	m.HandleFunc("GET /cgi-bin/menu/get", e.handleMenuGet)
+	m.HandleFunc("POST /cgi-bin/media/upload", e.handleMediaUpload)
 	m.HandleFunc("/cgi-bin/", e.handleNotEmulated)
 	// Web OAuth.
 	m.HandleFunc("GET /connect/oauth2/authorize", e.handleAuthorize)
@@ -30,6 +33,7 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("GET /{$}", e.handlePhone)
 	m.HandleFunc("GET /open", e.handleOpen)
 	m.HandleFunc("GET /avatar/{openid}/{size}", e.handleAvatar)
+	m.HandleFunc("GET /media/{id}", e.handleMediaView)
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
 	// JSON API.
 	m.HandleFunc("GET /api/persons", e.apiListPersons)
@@ -38,6 +42,10 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("POST /api/persons/{openid}/unfollow", e.apiUnfollow)
 	m.HandleFunc("POST /api/persons/{openid}/scan", e.apiScan)
 	m.HandleFunc("GET /api/persons/{openid}/chat", e.apiChat)
+	m.HandleFunc("POST /api/persons/{openid}/message", e.apiMessage)
+	m.HandleFunc("POST /api/persons/{openid}/click", e.apiClick)
+	m.HandleFunc("POST /api/persons/{openid}/view", e.apiView)
+	m.HandleFunc("GET /api/menu", e.apiMenu)
 	m.HandleFunc("POST /api/deliver", e.apiDeliver)
 	m.HandleFunc("POST /api/status/userinfo", e.apiUserInfoOutage)
 	m.HandleFunc("POST /api/tokens/expire", e.apiExpireTokens)
@@ -70,41 +78,6 @@ func (e *Emulator) handleNotEmulated(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errcode": -1, "errmsg": "emulator: " + r.URL.Path + " is not emulated"})
-}
-
-// handleCustomSend is POST /cgi-bin/message/custom/send: a kefu text lands
-// in the person's chat.
-func (e *Emulator) handleCustomSend(w http.ResponseWriter, r *http.Request) {
-	e.count("cgi-bin/message/custom/send")
-	if !e.authorize(w, r) {
-		return
-	}
-	var req struct {
-		ToUser  string `json:"touser"`
-		MsgType string `json:"msgtype"`
-		Text    struct {
-			Content string `json:"content"`
-		} `json:"text"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
-		wxError(w, ErrCodeDataFormat, "data format error")
-		return
-	}
-	p, ok := e.LookupPerson(req.ToUser)
-	switch {
-	case !ok:
-		wxError(w, ErrCodeInvalidOpenID, "invalid openid")
-		return
-	case !p.Following:
-		wxError(w, 45015, "response out of time limit or subscription is canceled")
-		return
-	}
-	text := req.Text.Content
-	if req.MsgType != "text" {
-		text = "[" + req.MsgType + "]"
-	}
-	e.addChat(req.ToUser, ChatEntry{From: "account", MsgType: req.MsgType, Text: text})
-	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {

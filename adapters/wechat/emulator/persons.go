@@ -60,6 +60,10 @@ type ChatEntry struct {
 	MsgType string    `json:"msg_type,omitempty"`
 	Text    string    `json:"text"`
 	Raw     string    `json:"raw,omitempty"`
+	// MediaID is the image of an image message (view it at /media/{id}).
+	MediaID string `json:"media_id,omitempty"`
+	// Kefu marks a customer-service message, which arrives after the fact.
+	Kefu bool `json:"kefu,omitempty"`
 }
 
 type personRec struct {
