@@ -28,6 +28,8 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		ObservabilityModule,
 		StorageModule,
 		ApplicationModule,
+		ChatModule,
+		PosterModule,
 		WeChatModule,
 		emulatorIfConfigured(cfg),
 		WebModule,

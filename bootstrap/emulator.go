@@ -8,6 +8,7 @@ import (
 
 	httpadapter "github.com/wxinvite/wxinvite/adapters/http"
 	"github.com/wxinvite/wxinvite/adapters/wechat/emulator"
+	"github.com/wxinvite/wxinvite/domain"
 )
 
 // EmulatorModule is everything of the built-in WeChat emulator: the emulator, its
@@ -44,6 +45,13 @@ func newEmulator(in emulatorIn) (emulatorOut, error) {
 		Logger:         in.Log.With("component", "emulator"),
 	})
 	if err != nil {
+		return emulatorOut{}, err
+	}
+	// A sensible default menu, so the phone page can ask for the poster at once.
+	if err := e.SetMenu(emulator.Menu{Button: []emulator.MenuButton{
+		{Type: "click", Name: "我的海报", Key: domain.PosterMenuKey},
+		{Type: "view", Name: "邀请进度", URL: in.Listener.PublicURL + "/me"},
+	}}); err != nil {
 		return emulatorOut{}, err
 	}
 	return emulatorOut{

@@ -65,13 +65,18 @@ type storeOut struct {
 	QRCodes  application.QRCodeRepository
 	Tokens   application.TokenStore
 	Sessions application.SessionRevocations
-	Ready    httpadapter.ReadinessCheck `group:"readiness"`
+	// The chat loop's stores: kefu windows, poster media, notices.
+	KefuWindows application.KefuWindows
+	PosterMedia application.PosterMediaCache
+	Notices     application.NoticeStore
+	Ready       httpadapter.ReadinessCheck `group:"readiness"`
 }
 
 func storePorts(db *sqlstore.DB) storeOut {
 	return storeOut{
 		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
+		KefuWindows: db.Chat(), PosterMedia: db.Chat(), Notices: db.Chat(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}
 }

@@ -163,3 +163,15 @@ func (e *Emulator) apiMenu(w http.ResponseWriter, _ *http.Request) {
 
 // menuLabel describes a tap for the person's chat.
 func menuLabel(name string) string { return fmt.Sprintf("点击菜单「%s」", name) }
+
+// SetMenu installs m as if the account had called menu/create with it (the
+// service's default menu at start), applying the same checks.
+func (e *Emulator) SetMenu(m Menu) error {
+	if code, msg := checkMenu(m); code != 0 {
+		return fmt.Errorf("emulator: menu refused: %d %s", code, msg)
+	}
+	e.mu.Lock()
+	e.menu = &m
+	e.mu.Unlock()
+	return nil
+}
