@@ -16,8 +16,44 @@ var ChatModule = fx.Module("chat",
 		application.NewMenuAdmin,
 		application.NewNotifier,
 		newPosterService,
+		newNoticeWorker,
+		newProgressNotices,
 	),
 )
+
+// newNoticeWorker runs the notice workers for the app's lifetime; on stop they
+// finish what is queued (bounded by the stop timeout) before the store closes.
+func newNoticeWorker(lc fx.Lifecycle, n *application.Notifier) *application.NoticeWorker {
+	w := application.NewNoticeWorker(n)
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error { w.Start(); return nil },
+		OnStop:  w.Stop,
+	})
+	return w
+}
+
+type progressIn struct {
+	fx.In
+	Worker  *application.NoticeWorker
+	Texts   application.ProgressTexts `optional:"true"`
+	Invites application.InviteRepository
+	Users   application.UserRepository
+}
+
+type progressOut struct {
+	fx.Out
+	Observer application.JoinObserver `group:"join_observers"`
+}
+
+// newProgressNotices tells inviters when a friend joins (the campaign's wording
+// when one provides ProgressTexts, else the default).
+func newProgressNotices(in progressIn) progressOut {
+	texts := in.Texts
+	if texts == nil {
+		texts = application.CountProgressTexts{Invites: in.Invites}
+	}
+	return progressOut{Observer: application.NewProgressNotices(in.Worker, texts, in.Users)}
+}
 
 type posterIn struct {
 	fx.In
