@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // routes wires every endpoint; paths are relative to the mount.
@@ -124,7 +125,18 @@ func (e *Emulator) apiResult(w http.ResponseWriter, res DeliveryResult, err erro
 }
 
 func (e *Emulator) apiFollow(w http.ResponseWriter, r *http.Request) {
-	res, err := e.Follow(r.PathValue("openid"))
+	var req struct {
+		// CreateTime (Unix seconds, optional) backdates the follow.
+		CreateTime int64 `json:"create_time"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	var at time.Time
+	if req.CreateTime > 0 {
+		at = time.Unix(req.CreateTime, 0)
+	}
+	res, err := e.FollowAt(r.PathValue("openid"), at)
 	e.apiResult(w, res, err)
 }
 

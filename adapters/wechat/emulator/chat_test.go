@@ -255,3 +255,21 @@ func TestPersonActionsNeedAFollower(t *testing.T) {
 		t.Errorf("unknown person: HTTP %d, want 404", code)
 	}
 }
+
+func TestBackdatedFollowOpensNoWindowNow(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.classicToken()
+	cb := newCallback(t, func(_ int, w http.ResponseWriter, _ *http.Request, _ string) { _, _ = io.WriteString(w, "success") })
+	h.emu.SetCallbackURL(cb.srv.URL)
+	p := h.emu.CreatePerson(PersonSpec{})
+	code, _ := h.do(http.MethodPost, "/api/persons/"+p.OpenID+"/follow", map[string]any{"create_time": h.clock.Now().Add(-2 * time.Minute).Unix()})
+	if code != http.StatusOK {
+		t.Fatalf("follow: HTTP %d", code)
+	}
+	if !strings.Contains(cb.all()[0].Body, fmt.Sprintf("<CreateTime>%d</CreateTime>", h.clock.Now().Add(-2*time.Minute).Unix())) {
+		t.Errorf("push not backdated: %s", cb.all()[0].Body)
+	}
+	if got := h.kefu(tok, p.OpenID, kefuText("hi")); got != ErrCodeKefuOutOfTime {
+		t.Errorf("kefu after a follow two minutes ago: errcode %d, want 45015", got)
+	}
+}

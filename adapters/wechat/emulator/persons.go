@@ -171,7 +171,16 @@ func (e *Emulator) addChat(openid string, c ChatEntry) {
 // Follow makes the person follow the account from its profile (no QR code)
 // and pushes a plain subscribe event.
 func (e *Emulator) Follow(openid string) (DeliveryResult, error) {
+	return e.FollowAt(openid, time.Time{})
+}
+
+// FollowAt is Follow with the push's CreateTime set to at (zero: now), to
+// simulate someone who followed a while ago (whose follow window has closed).
+func (e *Emulator) FollowAt(openid string, at time.Time) (DeliveryResult, error) {
 	now := e.now()
+	if !at.IsZero() && at.Before(now) {
+		now = at
+	}
 	e.mu.Lock()
 	p, ok := e.persons.byOpenID[openid]
 	switch {
