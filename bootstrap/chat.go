@@ -18,8 +18,21 @@ var ChatModule = fx.Module("chat",
 		newPosterService,
 		newNoticeWorker,
 		newProgressNotices,
+		newChatService,
 	),
 )
+
+type chatIn struct {
+	fx.In
+	Users    application.UserRepository
+	Notifier *application.Notifier
+	Poster   *application.PosterService
+	Keywords application.CampaignKeywords `optional:"true"`
+}
+
+func newChatService(in chatIn) *application.ChatService {
+	return application.NewChatService(application.ChatConfig{}, in.Users, in.Notifier, in.Poster, in.Keywords)
+}
 
 // newNoticeWorker runs the notice workers for the app's lifetime; on stop they
 // finish what is queued (bounded by the stop timeout) before the store closes.

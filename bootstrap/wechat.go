@@ -58,6 +58,8 @@ var WeChatModule = fx.Module("wechat",
 		newCallback,
 		callbackMount,
 	),
+	// Text messages and menu taps reach the chat loop.
+	fx.Invoke(func(cb *wechat.Callback, chat *application.ChatService) { cb.SetChat(chat) }),
 )
 
 func newWeChatClient(cfg Config, p platform, tokens application.TokenStore, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Client, error) {

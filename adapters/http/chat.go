@@ -151,3 +151,29 @@ func (s *server) handleAPINotices(w http.ResponseWriter, r *http.Request, sess s
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": noticesJSON(ns)})
 }
+
+// noticeRow is a deferred notice on /me.
+type noticeRow struct {
+	Text string
+	When string
+}
+
+// deferredNotices lists the notices still waiting for the user's next chat
+// interaction; a failure only leaves the section out.
+func (s *server) deferredNotices(r *http.Request, user domain.UserID) []noticeRow {
+	if s.svc.Notices == nil {
+		return nil
+	}
+	ns, err := s.svc.Notices.Notices(r.Context(), user, 20)
+	if err != nil {
+		logFailure(r, statusOf(err), err)
+		return nil
+	}
+	var out []noticeRow
+	for _, n := range ns {
+		if !n.Delivered() {
+			out = append(out, noticeRow{Text: n.Text, When: n.CreatedAt.In(chinaTime).Format("2006-01-02 15:04")})
+		}
+	}
+	return out
+}
