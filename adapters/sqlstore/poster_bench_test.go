@@ -16,7 +16,9 @@ type benchQR struct{}
 func (benchQR) CreateQRCode(_ context.Context, req domain.QRRequest) (application.IssuedQRCode, error) {
 	return application.IssuedQRCode{Ticket: "t-" + req.Scene.String(), URL: "http://weixin.qq.com/q/" + req.Scene.String()}, nil
 }
-func (benchQR) ImageURL(t string) string { return "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=" + t }
+func (benchQR) ImageURL(t string) string {
+	return "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=" + t
+}
 
 type benchPoster struct{ renders, uploads atomic.Int64 }
 
