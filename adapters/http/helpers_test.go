@@ -148,7 +148,8 @@ type envOpt struct {
 	adminToken string
 	policy     *application.QRPolicy
 	mounts     []Mount
-	store      *memory.Store // shared with another env: two instances on one database
+	store      *memory.Store           // shared with another env: two instances on one database
+	menus      application.WeChatMenus // set: the menu admin routes are on
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
@@ -179,6 +180,9 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		OAuth:       e.oauth,
 		Users:       users,
 		Sessions:    e.store.Sessions(),
+	}
+	if opt.menus != nil {
+		svc.Menu = application.NewMenuAdmin(opt.menus)
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
 	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret}
