@@ -172,7 +172,7 @@ func (s *server) deferredNotices(r *http.Request, user domain.UserID) []noticeRo
 	var out []noticeRow
 	for _, n := range ns {
 		if !n.Delivered() {
-			out = append(out, noticeRow{Text: n.Text, When: n.CreatedAt.In(chinaTime).Format("2006-01-02 15:04")})
+			out = append(out, noticeRow{Text: n.Text, When: n.CreatedAt.In(s.loc).Format("2006-01-02 15:04")})
 		}
 	}
 	return out

@@ -40,7 +40,9 @@ func TestAdminMenu(t *testing.T) {
 	menus := &fakeMenus{}
 	e := newEnv(t, envOpt{adminToken: "tok", menus: menus})
 	hdr := map[string]string{"Authorization": "Bearer tok", "Content-Type": "application/json"}
-	put := func(body string) resp { return e.do(e.plain(), http.MethodPut, "/admin/api/menu", hdr, strings.NewReader(body)) }
+	put := func(body string) resp {
+		return e.do(e.plain(), http.MethodPut, "/admin/api/menu", hdr, strings.NewReader(body))
+	}
 
 	if r := e.do(e.plain(), http.MethodGet, "/admin/api/menu", hdr, nil); r.status != http.StatusNotFound {
 		t.Errorf("no menu yet: HTTP %d", r.status)

@@ -64,6 +64,18 @@ type ChatEntry struct {
 	MediaID string `json:"media_id,omitempty"`
 	// Kefu marks a customer-service message, which arrives after the fact.
 	Kefu bool `json:"kefu,omitempty"`
+	// Card is a link a friend shared (From "friend", MsgType "link").
+	Card *LinkCard `json:"card,omitempty"`
+}
+
+// LinkCard is a shared link as WeChat shows it in a chat: title, description,
+// picture, and who sent it.
+type LinkCard struct {
+	FromName string `json:"from_name"`
+	Title    string `json:"title"`
+	Desc     string `json:"desc"`
+	Link     string `json:"link"`
+	ImgURL   string `json:"img_url"`
 }
 
 type personRec struct {
@@ -116,6 +128,7 @@ func (e *Emulator) CreatePerson(spec PersonSpec) Person {
 	}
 	e.persons.byOpenID[openid] = p
 	e.persons.order = append(e.persons.order, p)
+	e.changed()
 	return p.Person
 }
 
@@ -166,6 +179,7 @@ func (e *Emulator) addChat(openid string, c ChatEntry) {
 	if len(p.chat) > maxChat {
 		p.chat = p.chat[len(p.chat)-maxChat:]
 	}
+	e.changed()
 }
 
 // Follow makes the person follow the account from its profile (no QR code)
