@@ -119,8 +119,8 @@ func (a *app) media(id string) []byte {
 	return b
 }
 
-// admin calls the admin API with the token.
-func (a *app) admin(method, path, body string) (int, []byte) {
+// chatAdmin calls the admin API with the token and a JSON body.
+func (a *app) chatAdmin(method, path, body string) (int, []byte) {
 	a.t.Helper()
 	req := newReq(a.t, method, a.URL+"/admin/api"+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+adminToken)
@@ -195,11 +195,11 @@ func TestChatAdminMenu(t *testing.T) {
 	t.Parallel()
 	scenario(t, harness.Options{}, func(t *testing.T, a *app) {
 		before := a.emuStatus().Counters["cgi-bin/menu/create"]
-		status, body := a.admin("PUT", "/menu", `{"button":[{"type":"click","name":"我的海报","key":"wxinvite.poster"},{"name":"更多","sub_button":[{"type":"view","name":"进度","url":"`+a.URL+`/me"},{"type":"click","name":"x","key":""}]}]}`)
+		status, body := a.chatAdmin("PUT", "/menu", `{"button":[{"type":"click","name":"我的海报","key":"wxinvite.poster"},{"name":"更多","sub_button":[{"type":"view","name":"进度","url":"`+a.URL+`/me"},{"type":"click","name":"x","key":""}]}]}`)
 		if status != http.StatusBadRequest || !strings.Contains(string(body), `button[2].sub_button[2]`) || !strings.Contains(string(body), "needs key") {
 			t.Fatalf("bad menu: HTTP %d %s", status, body)
 		}
-		status, body = a.admin("PUT", "/menu", `{"button":[{"type":"click","name":"a","key":"k"},{"type":"click","name":"b","key":"k"},{"type":"click","name":"c","key":"k"},{"type":"click","name":"d","key":"k"}]}`)
+		status, body = a.chatAdmin("PUT", "/menu", `{"button":[{"type":"click","name":"a","key":"k"},{"type":"click","name":"b","key":"k"},{"type":"click","name":"c","key":"k"},{"type":"click","name":"d","key":"k"}]}`)
 		if status != http.StatusBadRequest || !strings.Contains(string(body), "at most 3 top-level") {
 			t.Fatalf("four buttons: HTTP %d %s", status, body)
 		}
@@ -207,10 +207,10 @@ func TestChatAdminMenu(t *testing.T) {
 			t.Fatalf("refused menus cost %d menu/create calls", n-before)
 		}
 		good := `{"button":[{"type":"click","name":"我的海报","key":"wxinvite.poster"},{"name":"更多","sub_button":[{"type":"view","name":"邀请进度","url":"` + a.URL + `/me"}]}]}`
-		if status, body = a.admin("PUT", "/menu", good); status != http.StatusOK {
+		if status, body = a.chatAdmin("PUT", "/menu", good); status != http.StatusOK {
 			t.Fatalf("good menu: HTTP %d %s", status, body)
 		}
-		status, body = a.admin("GET", "/menu", "")
+		status, body = a.chatAdmin("GET", "/menu", "")
 		var got struct {
 			Button []struct {
 				Name      string `json:"name"`
