@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
 	"github.com/wxinvite/wxinvite/application"
@@ -35,14 +36,31 @@ func newChatService(in chatIn) *application.ChatService {
 }
 
 // newNoticeWorker runs the notice workers for the app's lifetime; on stop they
-// finish what is queued (bounded by the stop timeout) before the store closes.
-func newNoticeWorker(lc fx.Lifecycle, n *application.Notifier) *application.NoticeWorker {
+// finish what is queued (bounded by the stop timeout) before the store closes. Its
+// tallies are exported as wxinvite_notices_total{outcome}.
+func newNoticeWorker(lc fx.Lifecycle, n *application.Notifier, reg prometheus.Registerer) (*application.NoticeWorker, error) {
 	w := application.NewNoticeWorker(n)
+	outcomes := map[string]func() uint64{
+		"sent":     func() uint64 { _, _, sent, _ := w.Stats(); return sent },
+		"deferred": func() uint64 { _, _, _, deferred := w.Stats(); return deferred },
+		"failed":   func() uint64 { _, failed, _, _ := w.Stats(); return failed },
+		"dropped":  func() uint64 { dropped, _, _, _ := w.Stats(); return dropped },
+	}
+	for outcome, read := range outcomes {
+		c := prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "wxinvite_notices_total",
+			Help:        "Notices to users by outcome: sent as kefu, deferred (to /me and the next interaction), failed, dropped (queue full).",
+			ConstLabels: prometheus.Labels{"outcome": outcome},
+		}, func() float64 { return float64(read()) })
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error { w.Start(); return nil },
 		OnStop:  w.Stop,
 	})
-	return w
+	return w, nil
 }
 
 type progressIn struct {

@@ -261,6 +261,9 @@ func TestChatSixFriendsFiveNotices(t *testing.T) {
 		if len(texts) != 5 || !strings.Contains(texts[0], "通过你的邀请关注了，你已邀请 1 人") {
 			t.Fatalf("kefu messages %q, want 5 progress notices", texts)
 		}
+		if sent, deferred := a.metric(`wxinvite_notices_total{outcome="sent"}`), a.metric(`wxinvite_notices_total{outcome="deferred"}`); sent != 5 || deferred != 1 {
+			t.Errorf("wxinvite_notices_total: sent %v, deferred %v; want 5 and 1", sent, deferred)
+		}
 		counters := a.emuStatus().Counters
 		if counters["kefu_45047"] != 0 || counters["kefu_45015"] != 0 {
 			t.Errorf("WeChat refused kefu messages (45047: %d, 45015: %d): the budget was overspent", counters["kefu_45047"], counters["kefu_45015"])
