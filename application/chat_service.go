@@ -50,17 +50,21 @@ type ChatService struct {
 	notifier *Notifier
 	poster   *PosterService
 	keywords CampaignKeywords
+	clock    Clock
 }
 
 // NewChatService builds the use case; keywords may be nil (no campaign keyword).
-func NewChatService(cfg ChatConfig, users UserRepository, notifier *Notifier, poster *PosterService, keywords CampaignKeywords) *ChatService {
+func NewChatService(cfg ChatConfig, users UserRepository, notifier *Notifier, poster *PosterService, keywords CampaignKeywords, clock Clock) *ChatService {
 	if cfg.PosterPending == "" {
 		cfg.PosterPending = DefaultPosterPendingText
 	}
 	if cfg.PosterWait <= 0 {
 		cfg.PosterWait = DefaultPosterWait
 	}
-	return &ChatService{cfg: cfg, users: users, notifier: notifier, poster: poster, keywords: keywords}
+	if clock == nil {
+		clock = SystemClock
+	}
+	return &ChatService{cfg: cfg, users: users, notifier: notifier, poster: poster, keywords: keywords, clock: clock}
 }
 
 // Message answers a text message sent at at (the push's CreateTime).
@@ -70,7 +74,9 @@ func (s *ChatService) Message(ctx context.Context, openID, content string, at ti
 		return ChatAnswer{}, err
 	}
 	if s.keywords != nil {
-		kw, err := s.keywords.Keyword(ctx, at)
+		// The campaign running now (CreateTime has whole seconds: a campaign that
+		// started this second would look not yet started at it).
+		kw, err := s.keywords.Keyword(ctx, s.clock.Now())
 		if err != nil {
 			return ChatAnswer{}, err
 		}

@@ -34,6 +34,7 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		ApplicationModule,
 		ChatModule,
 		PosterModule,
+		CampaignModule,
 		WeChatModule,
 		emulatorIfConfigured(cfg),
 		WebModule,

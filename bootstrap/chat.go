@@ -20,8 +20,34 @@ var ChatModule = fx.Module("chat",
 		newNoticeWorker,
 		newProgressNotices,
 		newChatService,
+		newCampaignChat,
 	),
 )
+
+type campaignChatIn struct {
+	fx.In
+	Directory *application.CampaignDirectory
+	Campaigns application.CampaignRepository
+	Lifecycle application.InviteLifecycleRepository
+	Invites   application.InviteRepository
+	Worker    *application.NoticeWorker
+	Clock     application.Clock
+}
+
+// campaignChatOut lends the running campaign to the chat loop: its keyword, poster
+// design and notice wording, and a reward notice for every grant.
+type campaignChatOut struct {
+	fx.Out
+	Keywords application.CampaignKeywords
+	Designs  application.PosterDesigns
+	Texts    application.ProgressTexts
+	Rewards  application.RewardObserver `group:"reward_observers"`
+}
+
+func newCampaignChat(in campaignChatIn) campaignChatOut {
+	c := application.NewCampaignChat(in.Directory, in.Campaigns, in.Lifecycle, in.Invites, in.Worker, in.Clock)
+	return campaignChatOut{Keywords: c, Designs: c, Texts: c, Rewards: c}
+}
 
 type chatIn struct {
 	fx.In
@@ -29,10 +55,11 @@ type chatIn struct {
 	Notifier *application.Notifier
 	Poster   *application.PosterService
 	Keywords application.CampaignKeywords `optional:"true"`
+	Clock    application.Clock
 }
 
 func newChatService(in chatIn) *application.ChatService {
-	return application.NewChatService(application.ChatConfig{}, in.Users, in.Notifier, in.Poster, in.Keywords)
+	return application.NewChatService(application.ChatConfig{}, in.Users, in.Notifier, in.Poster, in.Keywords, in.Clock)
 }
 
 // newNoticeWorker runs the notice workers for the app's lifetime; on stop they

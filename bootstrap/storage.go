@@ -70,6 +70,11 @@ type storeOut struct {
 	PosterMedia application.PosterMediaCache
 	Notices     application.NoticeStore
 	Ready       httpadapter.ReadinessCheck `group:"readiness"`
+	// The campaign ports.
+	Campaigns application.CampaignRepository
+	Lifecycle application.InviteLifecycleRepository
+	Grants    application.GrantRepository
+	Codes     application.CodeRepository
 }
 
 func storePorts(db *sqlstore.DB) storeOut {
@@ -77,6 +82,7 @@ func storePorts(db *sqlstore.DB) storeOut {
 		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
 		KefuWindows: db.Chat(), PosterMedia: db.Chat(), Notices: db.Chat(),
+		Campaigns: db.Campaigns(), Lifecycle: db.InviteLifecycle(), Grants: db.Grants(), Codes: db.Codes(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}
 }

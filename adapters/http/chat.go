@@ -127,8 +127,8 @@ type noticeJSON struct {
 	DeliveredAt *string `json:"delivered_at"`
 }
 
-// noticesJSON turns notices into the /api/me/notices shape.
-func noticesJSON(ns []domain.Notice) []noticeJSON {
+// userNoticesJSON turns notices into the /api/me/notices shape.
+func userNoticesJSON(ns []domain.Notice) []noticeJSON {
 	out := make([]noticeJSON, 0, len(ns))
 	for _, n := range ns {
 		j := noticeJSON{Kind: string(n.Kind), Text: n.Text, CreatedAt: n.CreatedAt.UTC().Format(time.RFC3339)}
@@ -149,7 +149,7 @@ func (s *server) handleAPINotices(w http.ResponseWriter, r *http.Request, sess s
 		writeAPIError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": noticesJSON(ns)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": userNoticesJSON(ns)})
 }
 
 // noticeRow is a deferred notice on /me.

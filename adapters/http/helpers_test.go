@@ -197,6 +197,7 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		OAuth:       e.oauth,
 		Users:       users,
 		Sessions:    e.store.Sessions(),
+		Campaigns:   campaignServicesFor(e.store, e.clock),
 	}
 	if opt.menus != nil {
 		svc.Menu = application.NewMenuAdmin(opt.menus)

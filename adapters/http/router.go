@@ -71,6 +71,8 @@ type Services struct {
 	// Share is optional: when set (with Config.JSSDKScript), /me configures the
 	// JS-SDK so WeChat's share menu sends the invite link as a card.
 	Share *application.ShareConfigQuery
+	// Campaigns is optional: without it there is no campaign API.
+	Campaigns CampaignServices
 }
 
 // Mount is an extra handler another adapter contributes (bootstrap passes
@@ -224,6 +226,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 		admin.Handle("/menu", http.HandlerFunc(s.handleAdminMenuGet)).Methods(get...)
 		admin.Handle("/menu", http.HandlerFunc(s.handleAdminMenuPut)).Methods(http.MethodPut)
 	}
+	s.campaignRoutes(admin)
 	admin.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	admin.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
 

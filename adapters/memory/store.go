@@ -27,7 +27,8 @@ type state struct {
 	tokens  map[string]tokenRow
 	revoked map[string]time.Time // logged-out session ids → until
 	nextQR  int
-	chat    chatState // kefu windows, poster media, notices (chat.go)
+	chat    chatState     // kefu windows, poster media, notices (chat.go)
+	camp    campaignState // campaigns, grants, codes (campaigns.go)
 }
 
 type qrKey struct {
@@ -55,6 +56,7 @@ func (s state) clone() state {
 		revoked: make(map[string]time.Time, len(s.revoked)),
 		nextQR:  s.nextQR,
 		chat:    s.chat.clone(),
+		camp:    s.camp.clone(),
 	}
 	for k, v := range s.revoked {
 		c.revoked[k] = v
