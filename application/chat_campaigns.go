@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wxinvite/wxinvite/domain"
@@ -21,6 +22,20 @@ type CampaignChat struct {
 	plain     CountProgressTexts
 	worker    *NoticeWorker
 	clock     Clock
+
+	mu  sync.Mutex
+	bgs map[domain.CampaignID]cachedBackground
+}
+
+// backgroundTTL is how long an instance keeps a campaign's background: a user
+// asking for the poster again must not read up to 2 MiB from the database each
+// time; a new background shows on every instance within this long.
+const backgroundTTL = 10 * time.Second
+
+type cachedBackground struct {
+	img     PosterImage
+	found   bool
+	expires time.Time
 }
 
 var (
@@ -61,13 +76,13 @@ func (c *CampaignChat) PosterDesign(ctx context.Context, at time.Time) (PosterDe
 		d.Nickname = &PosterText{X: p.Nickname.X, Y: p.Nickname.Y, Size: p.Nickname.Size, Color: p.Nickname.Color}
 	}
 	bgStamp := "none"
-	img, err := c.campaigns.Background(ctx, camp.ID)
-	switch {
-	case err == nil:
+	img, found, err := c.background(ctx, camp.ID)
+	if err != nil {
+		return PosterDesign{}, err
+	}
+	if found {
 		d.Background = img.Data
 		bgStamp = img.UpdatedAt.UTC().Format(time.RFC3339Nano) + "/" + strconv.Itoa(len(img.Data))
-	case !IsKind(err, KindNotFound):
-		return PosterDesign{}, err
 	}
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%d|%+v|%+v|%+v|%s", camp.ID, d.QR, d.Avatar, d.Nickname, bgStamp)))
 	d.Version = hex.EncodeToString(sum[:8])
@@ -119,4 +134,32 @@ func (c *CampaignChat) Granted(g domain.Grant) {
 		text := strings.TrimSpace(strings.NewReplacer("{reward}", g.Reward, "{code}", g.Code).Replace(tpl))
 		return domain.Notice{UserID: g.UserID, Key: "reward:" + strconv.FormatInt(int64(g.ID), 10), Kind: domain.NoticeReward, Text: text}, true, nil
 	})
+}
+
+// background returns the campaign's poster background from a short-lived cache.
+func (c *CampaignChat) background(ctx context.Context, id domain.CampaignID) (PosterImage, bool, error) {
+	now := c.clock.Now()
+	c.mu.Lock()
+	if b, ok := c.bgs[id]; ok && now.Before(b.expires) {
+		c.mu.Unlock()
+		return b.img, b.found, nil
+	}
+	c.mu.Unlock()
+	img, err := c.campaigns.Background(ctx, id)
+	found := err == nil
+	if err != nil && !IsKind(err, KindNotFound) {
+		return PosterImage{}, false, err
+	}
+	c.mu.Lock()
+	if c.bgs == nil {
+		c.bgs = map[domain.CampaignID]cachedBackground{}
+	}
+	for k, b := range c.bgs { // campaigns are few; forget the expired ones
+		if !now.Before(b.expires) {
+			delete(c.bgs, k)
+		}
+	}
+	c.bgs[id] = cachedBackground{img: img, found: found, expires: now.Add(backgroundTTL)}
+	c.mu.Unlock()
+	return img, found, nil
 }

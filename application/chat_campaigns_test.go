@@ -47,10 +47,13 @@ func TestCampaignChatKeywordAndDesign(t *testing.T) {
 	}
 	var bg bytes.Buffer
 	_ = png.Encode(&bg, image.NewRGBA(image.Rect(0, 0, 300, 300)))
-	e.clock.Advance(time.Minute)
 	if _, err := e.poster.Put(ctx, c.ID, bytes.NewReader(bg.Bytes())); err != nil {
 		t.Fatal(err)
 	}
+	if d, _ := cc.PosterDesign(ctx, t0.Add(time.Hour)); d.Version != d1.Version {
+		t.Errorf("the background was read again within its cache time")
+	}
+	e.clock.Advance(10 * time.Second)
 	d2, err := cc.PosterDesign(ctx, t0.Add(time.Hour))
 	if err != nil || !bytes.Equal(d2.Background, bg.Bytes()) || d2.Version == d1.Version {
 		t.Fatalf("after a background upload: version %q (was %q), background %d bytes, %v", d2.Version, d1.Version, len(d2.Background), err)
