@@ -31,6 +31,16 @@ func TestPhoneMenuTapShowsPoster(t *testing.T) {
 	resp.Body.Close()
 
 	ctx := profile(t)
+	// Logged in once, the service knows 王小红's nickname and head image: the poster
+	// shows both.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/auth/wechat/login?next=/me")); err != nil {
+		t.Fatalf("open login: %v", err)
+	}
+	consent(t, ctx, p)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/me/poster.png"), chromedp.WaitVisible(chromedp.CSS("img"))); err != nil {
+		t.Fatalf("open /me/poster.png: %v", err)
+	}
+	screenshot(t, ctx, "me-poster.png")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/_emulator/")); err != nil {
 		t.Fatalf("open the phone: %v", err)
 	}
