@@ -163,8 +163,13 @@ func drawAvatar(dst *image.RGBA, box application.PosterBox, av image.Image) {
 // with a one-pixel soft edge.
 type circle struct{ r int }
 
+// ColorModel implements image.Image.
 func (c circle) ColorModel() color.Model { return color.AlphaModel }
+
+// Bounds implements image.Image.
 func (c circle) Bounds() image.Rectangle { return image.Rect(0, 0, c.r, c.r) }
+
+// At implements image.Image.
 func (c circle) At(x, y int) color.Color {
 	rad := float64(c.r) / 2
 	dx, dy := float64(x)+0.5-rad, float64(y)+0.5-rad
