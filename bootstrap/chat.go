@@ -51,6 +51,7 @@ func newCampaignChat(in campaignChatIn) campaignChatOut {
 
 type chatIn struct {
 	fx.In
+	Config   Config
 	Users    application.UserRepository
 	Notifier *application.Notifier
 	Poster   *application.PosterService
@@ -59,7 +60,7 @@ type chatIn struct {
 }
 
 func newChatService(in chatIn) *application.ChatService {
-	return application.NewChatService(application.ChatConfig{}, in.Users, in.Notifier, in.Poster, in.Keywords, in.Clock)
+	return application.NewChatService(application.ChatConfig{AutoReply: in.Config.ChatReply}, in.Users, in.Notifier, in.Poster, in.Keywords, in.Clock)
 }
 
 // newNoticeWorker runs the notice workers for the app's lifetime; on stop they
