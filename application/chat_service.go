@@ -12,6 +12,10 @@ import (
 // the reply budget; the image follows as a kefu message.
 const DefaultPosterPendingText = "你的专属海报正在生成，稍后发送给你～"
 
+// DefaultPosterFailedText is the passive reply when the poster cannot be made
+// (WeChat's upload failed): the user is told, and asking again tries again.
+const DefaultPosterFailedText = "海报暂时无法生成，请稍后再试"
+
 // DefaultPosterWait is how long a callback waits for the poster before answering
 // with DefaultPosterPendingText; WeChat's whole budget is 5 s.
 const DefaultPosterWait = 2500 * time.Millisecond
@@ -24,7 +28,8 @@ type CampaignKeywords interface {
 }
 
 // ChatAnswer is what to answer a chat interaction with: a passive image, a
-// passive text, or nothing ("success") when both are empty.
+// passive text, or nothing ("success") when both are empty. An answer may come
+// with an error: the user is still answered, and the error is logged.
 type ChatAnswer struct {
 	MediaID string
 	Text    string
@@ -139,7 +144,7 @@ func (s *ChatService) plainAnswer(ctx context.Context, u domain.User, fallback s
 func (s *ChatService) posterAnswer(ctx context.Context, u domain.User) (ChatAnswer, error) {
 	ans, err := s.poster.PosterReply(ctx, u.ID, s.cfg.PosterWait, nil)
 	if err != nil {
-		return ChatAnswer{}, err
+		return ChatAnswer{Text: DefaultPosterFailedText}, err
 	}
 	// A notice that cannot go out now stays deferred; it must not cost the poster.
 	_, _ = s.notifier.SendDeferred(ctx, u.ID)

@@ -51,3 +51,15 @@ func TestChatServiceAnswers(t *testing.T) {
 		t.Errorf("unknown openid: %v, want not found", err)
 	}
 }
+
+func TestChatServicePosterFailureStillAnswers(t *testing.T) {
+	t.Parallel()
+	c, posters, _, m := posterEnv(t)
+	m.err = application.Errorf(application.KindUnavailable, "wechat_unavailable", nil, "down")
+	chat := application.NewChatService(application.ChatConfig{}, c.users, c.notifier, posters, nil, c.clock)
+	u := c.inviter(t, "oUser", "小红")
+	ans, err := chat.Click(context.Background(), u.OpenID, domain.PosterMenuKey, c.clock.Now())
+	if !application.IsKind(err, application.KindUnavailable) || ans.Text != application.DefaultPosterFailedText || ans.MediaID != "" {
+		t.Fatalf("upload down: %+v, %v; want the failure text and the error", ans, err)
+	}
+}

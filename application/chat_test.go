@@ -201,11 +201,15 @@ func (r *fakeRenderer) Render(_ context.Context, spec application.PosterSpec) (a
 type fakeMedia struct {
 	mu      sync.Mutex
 	uploads []string
+	err     error
 }
 
 func (m *fakeMedia) UploadImage(_ context.Context, name string, data []byte) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.err != nil {
+		return "", m.err
+	}
 	m.uploads = append(m.uploads, string(data))
 	return fmt.Sprintf("media-%d", len(m.uploads)), nil
 }

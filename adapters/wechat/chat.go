@@ -66,8 +66,20 @@ func (c *Callback) chatReply(ctx context.Context, m Message, ans application.Cha
 	case application.IsKind(err, application.KindNotFound):
 		// Someone who followed before this service knew them: nothing to answer.
 		return result{reply: successReply, outcome: "unknown_user", status: http.StatusOK}
-	case err != nil:
+	case err != nil && ans.Text == "" && ans.MediaID == "":
 		return c.failed(ctx, m, err)
+	case err != nil: // the user is answered all the same
+		c.log.WarnContext(ctx, "chat answer degraded", openIDAttr(m.FromUserName), "err", err)
+		fallthrough
+	case ans.MediaID != "" || ans.Text != "":
+		return c.answer(m, ans)
+	}
+	return result{reply: successReply, outcome: "ignored", status: http.StatusOK}
+}
+
+// answer renders a chat answer as the passive reply.
+func (c *Callback) answer(m Message, ans application.ChatAnswer) result {
+	switch {
 	case ans.MediaID != "":
 		return result{reply: imageReply(m, c.clock.Now().Unix(), ans.MediaID), outcome: "poster", status: http.StatusOK}
 	case ans.Text != "":
