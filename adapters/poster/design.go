@@ -21,8 +21,8 @@ const (
 
 var (
 	defaultQR       = application.PosterBox{X: 225, Y: 900, Size: 300}
-	defaultAvatar   = application.PosterBox{X: 315, Y: 330, Size: 120}
-	defaultNickname = application.PosterText{X: 0, Y: 470, Size: 40, Color: "#333333"} // drawn centred
+	defaultAvatar   = application.PosterBox{X: 315, Y: 340, Size: 120}
+	defaultNickname = application.PosterText{X: 0, Y: 490, Size: 40, Color: "#333333"} // drawn centred
 
 	defaultOnce sync.Once
 	defaultBase *image.RGBA
@@ -39,8 +39,10 @@ func (r *Renderer) defaultBackground() *image.RGBA {
 		fill(image.Rect(0, 0, DefaultWidth, 300), color.RGBA{R: 0xe8, G: 0x4a, B: 0x3c, A: 255})
 		fill(image.Rect(60, 270, DefaultWidth-60, 1260), color.RGBA{R: 255, G: 255, B: 255, A: 255})
 		r.centred(img, 110, 64, "#ffffff", "邀请好友 一起参加")
-		r.centred(img, 560, 34, "#555555", "我正在参加活动，邀请你一起来")
-		r.centred(img, 620, 30, "#888888", "关注公众号即可为我助力")
+		r.centred(img, 590, 34, "#555555", "我正在参加活动，邀请你一起来")
+		r.centred(img, 650, 30, "#888888", "关注公众号即可为我助力")
+		fill(image.Rect(150, 760, DefaultWidth-150, 762), color.RGBA{R: 0xee, G: 0xe4, B: 0xd8, A: 255})
+		r.centred(img, 800, 30, "#e84a3c", "扫码关注 · 为我助力")
 		r.centred(img, 1210, 28, "#888888", "长按识别二维码，关注公众号")
 		defaultBase = img
 	})
