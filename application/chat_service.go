@@ -106,9 +106,15 @@ func (s *ChatService) Click(ctx context.Context, openID, key string, at time.Tim
 
 // Followed records a follow or scan (it opens the short window) and sends the
 // user's deferred notices inside it; the follow's own reply is the invite text.
-func (s *ChatService) Followed(ctx context.Context, user domain.UserID, t domain.KefuTrigger, at time.Time) error {
+// firstContact says this contact created the user: nobody can have left notices
+// for someone who did not exist, so the lookup (a query on every new follower,
+// the scan path's hottest case) is skipped.
+func (s *ChatService) Followed(ctx context.Context, user domain.UserID, t domain.KefuTrigger, at time.Time, firstContact bool) error {
 	if err := s.notifier.Interacted(ctx, user, t, at); err != nil {
 		return err
+	}
+	if firstContact {
+		return nil
 	}
 	_, err := s.notifier.SendDeferred(ctx, user)
 	return err

@@ -63,3 +63,36 @@ func TestChatServicePosterFailureStillAnswers(t *testing.T) {
 		t.Fatalf("upload down: %+v, %v; want the failure text and the error", ans, err)
 	}
 }
+
+// TestChatServiceFollowedFirstContactSkipsNotices: a follow that created the user
+// opens the window without looking for notices (none can exist for someone who did
+// not exist); any other follow sends what waits.
+func TestChatServiceFollowedFirstContactSkipsNotices(t *testing.T) {
+	t.Parallel()
+	c, posters, _, _ := posterEnv(t)
+	ctx := context.Background()
+	chat := application.NewChatService(application.ChatConfig{}, c.users, c.notifier, posters, fixedKeyword("海报"), c.clock)
+	u := c.inviter(t, "oUser", "小红")
+	at := c.clock.Now()
+	if _, _, err := c.chat.AddNotice(ctx, domain.Notice{UserID: u.ID, Key: "k1", Kind: domain.NoticeProgress, Text: "好友已助力", CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chat.Followed(ctx, u.ID, domain.TriggerFollow, at, true); err != nil {
+		t.Fatal(err)
+	}
+	if ws, _ := c.chat.Windows(ctx, u.ID); len(ws) != 1 {
+		t.Errorf("first contact: windows %+v, want the follow window", ws)
+	}
+	if text, _ := c.notifier.TakeDeferredText(ctx, u.ID); text != "好友已助力" {
+		t.Errorf("first contact: the notice was not left waiting: %q", text)
+	}
+	if _, _, err := c.chat.AddNotice(ctx, domain.Notice{UserID: u.ID, Key: "k2", Kind: domain.NoticeProgress, Text: "又一位好友", CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chat.Followed(ctx, u.ID, domain.TriggerFollow, at, false); err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := c.notifier.TakeDeferredText(ctx, u.ID); text != "" {
+		t.Errorf("a later follow left the notice waiting: %q", text)
+	}
+}

@@ -56,10 +56,17 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 
 // write runs a single-statement write: inside the caller's transaction when ctx
 // carries one, else on its own (autocommit, itself a transaction) with the same
-// bounded retry on 1213/1205 as InTx, which a cluster can return for it too.
+// bounded retry on 1213/1205 as InTx, which a cluster can return for it too. On
+// SQLite it is a unit of the group commit like any InTx.
 func (d *DB) write(ctx context.Context, fn func(db bun.IDB) error) error {
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d {
 		return fn(v.tx)
+	}
+	if d.group != nil {
+		// SQLite: the statement shares a commit with whatever else is waiting.
+		return d.group.do(ctx, func(ctx context.Context) error {
+			return fn(ctx.Value(txKey{}).(txValue).tx)
+		})
 	}
 	return d.retrying(ctx, func() error { return fn(d.bun) })
 }

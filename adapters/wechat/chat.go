@@ -15,7 +15,7 @@ import (
 type chatter interface {
 	Message(ctx context.Context, openID, content string, at time.Time) (application.ChatAnswer, error)
 	Click(ctx context.Context, openID, key string, at time.Time) (application.ChatAnswer, error)
-	Followed(ctx context.Context, user domain.UserID, t domain.KefuTrigger, at time.Time) error
+	Followed(ctx context.Context, user domain.UserID, t domain.KefuTrigger, at time.Time, firstContact bool) error
 }
 
 // SetChat lets text messages and menu taps reach the chat loop; without it they
@@ -48,7 +48,7 @@ func (c *Callback) onView(ctx context.Context, m Message, _ string) result {
 
 // chatFollowed opens the short kefu window a follow or scan gives and lets
 // deferred notices use it. It never changes the follow's own reply.
-func (c *Callback) chatFollowed(ctx context.Context, m Message, user domain.UserID) {
+func (c *Callback) chatFollowed(ctx context.Context, m Message, user domain.UserID, firstContact bool) {
 	if c.chat == nil || user == 0 {
 		return
 	}
@@ -56,7 +56,7 @@ func (c *Callback) chatFollowed(ctx context.Context, m Message, user domain.User
 	if strings.EqualFold(m.Event, "SCAN") {
 		t = domain.TriggerScan
 	}
-	if err := c.chat.Followed(ctx, user, t, eventTime(m, c.clock)); err != nil {
+	if err := c.chat.Followed(ctx, user, t, eventTime(m, c.clock), firstContact); err != nil {
 		c.log.WarnContext(ctx, "kefu window after a follow not recorded", openIDAttr(m.FromUserName), "err", err)
 	}
 }

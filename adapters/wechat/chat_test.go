@@ -36,7 +36,7 @@ func (f *fakeChat) Click(_ context.Context, openID, key string, at time.Time) (a
 	return f.answer, f.err
 }
 
-func (f *fakeChat) Followed(_ context.Context, _ domain.UserID, t domain.KefuTrigger, _ time.Time) error {
+func (f *fakeChat) Followed(_ context.Context, _ domain.UserID, t domain.KefuTrigger, _ time.Time, _ bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.followed = append(f.followed, t)

@@ -78,7 +78,7 @@ func (c *Callback) onFollow(ctx context.Context, m Message, key string) result {
 	if err != nil {
 		return c.failed(ctx, m, err)
 	}
-	c.chatFollowed(ctx, m, res.User.ID)
+	c.chatFollowed(ctx, m, res.User.ID, res.IsNew)
 	if (res.IsNew || res.Replayed) && c.enrich != nil {
 		c.enrich.Enqueue(m.FromUserName)
 	}
