@@ -45,8 +45,14 @@ tools: ## check (and, as root, install) chromium and the Galera packages the tes
 	      || echo "!! could not install the Galera packages: cluster tests will fail in CI and skip locally"; \
 	  else echo "!! galera-4/rsync/mariadb-server missing: cluster tests will skip locally"; fi; }
 
+# The scan-path load test: with and without a campaign, plaintext and safe mode,
+# medians of 3 rounds, then the long memory run of BENCH_JOINS joins per store
+# (BENCH_JOINS=0 skips it). It ends with the table of issue 19's targets.
+BENCH_JOINS ?= 1000000
+BENCHFLAGS  ?= -campaign both -safe both -rounds 3 -joins $(BENCH_JOINS)
+
 .PHONY: bench
-bench: ## load benchmarks: callback hot path, store Join vs raw inserts, scan path end to end
+bench: ## load benchmarks: callback hot path, store Join vs raw inserts, scan path end to end with the targets table
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./adapters/wechat/wxcrypto/ ./adapters/wechat/ ./adapters/sqlstore/
 	$(GO) test -run '^$$' -bench . -benchtime 100x ./adapters/poster/
 	$(GO) run ./test/loadbench $(BENCHFLAGS)
