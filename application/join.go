@@ -56,6 +56,9 @@ type JoinResult struct {
 	// (a new follower, or a newer event than the one that last set it); false for
 	// the link path, a replay, and a follow event older than the state it would change.
 	FollowApplied bool
+	// FollowWindowOpened is true when this contact created the user and opened
+	// their kefu window in the same transaction (see WithFollowWindows).
+	FollowWindowOpened bool
 }
 
 // Inviter lookups are cached this long (see inviterCache) for at most this many codes.
@@ -74,6 +77,7 @@ type JoinService struct {
 	observers []JoinObserver
 	inviters  *inviterCache
 	campaigns joinCampaigns // see join_campaign.go; zero: no campaigns
+	windows   FollowWindows // see join_window.go; nil: the caller opens them
 }
 
 // NewJoinService builds the Join use case.
@@ -150,8 +154,8 @@ func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, a joinAtte
 		res, err = s.create(ctx, cmd, inviter, found, camp, a)
 		return err
 	}
-	if !found {
-		// Nobody to credit: one insert, atomic on its own.
+	if !found && !s.opensWindow(cmd) {
+		// Nobody to credit and no window to open: one insert, atomic on its own.
 		return res, write(ctx)
 	}
 	return res, s.tx.InTx(ctx, write)
@@ -242,6 +246,9 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domai
 		return JoinResult{}, fmt.Errorf("join: create user: %w", err)
 	}
 	res := JoinResult{User: u, IsNew: true, Channel: cmd.Attribution.Channel(), FollowApplied: u.Following}
+	if err := s.openWindow(ctx, &res, cmd); err != nil {
+		return JoinResult{}, err
+	}
 	inv, err := s.invite(&res, cmd.Attribution, inviter, found, u, true)
 	if err != nil {
 		return JoinResult{}, err

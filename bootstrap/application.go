@@ -39,11 +39,13 @@ type joinIn struct {
 	Observers []application.JoinObserver `group:"join_observers"`
 	Campaigns *application.CampaignDirectory
 	Follows   *application.InviteFollowEvents
+	Windows   *application.Notifier
 }
 
 func newJoinService(in joinIn) *application.JoinService {
 	return application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...).
-		WithCampaigns(in.Campaigns, in.Follows)
+		WithCampaigns(in.Campaigns, in.Follows).
+		WithFollowWindows(in.Windows)
 }
 
 func newUnfollowService(users application.UserRepository, follows *application.InviteFollowEvents) *application.UnfollowService {

@@ -78,7 +78,9 @@ func (c *Callback) onFollow(ctx context.Context, m Message, key string) result {
 	if err != nil {
 		return c.failed(ctx, m, err)
 	}
-	c.chatFollowed(ctx, m, res.User.ID, res.IsNew)
+	if !res.FollowWindowOpened { // else Join opened it, and a new user has no notices
+		c.chatFollowed(ctx, m, res.User.ID, res.IsNew)
+	}
 	if (res.IsNew || res.Replayed) && c.enrich != nil {
 		c.enrich.Enqueue(m.FromUserName)
 	}
