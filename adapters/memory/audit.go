@@ -126,7 +126,7 @@ func (a *Audit) PruneBefore(ctx context.Context, cutoff time.Time, batch int) (i
 }
 
 // SearchPeople implements application.PeopleDirectory: exact openid first, then
-// nickname prefix, by id.
+// nickname prefixes in nickname order.
 func (a *Audit) SearchPeople(ctx context.Context, q string, limit int) ([]application.Person, error) {
 	var out []application.Person
 	err := a.s.with(ctx, func(st *state) error {
@@ -147,8 +147,15 @@ func (a *Audit) SearchPeople(ctx context.Context, q string, limit int) ([]applic
 				out = append(out, person(u))
 			}
 		}
+		var prefix []domain.User
 		for _, u := range st.users {
-			if len(out) < limit && u.OpenID != q && strings.HasPrefix(strings.ToLower(u.Nickname), strings.ToLower(q)) {
+			if u.OpenID != q && strings.HasPrefix(strings.ToLower(u.Nickname), strings.ToLower(q)) {
+				prefix = append(prefix, u)
+			}
+		}
+		sort.SliceStable(prefix, func(i, j int) bool { return strings.ToLower(prefix[i].Nickname) < strings.ToLower(prefix[j].Nickname) })
+		for _, u := range prefix {
+			if len(out) < limit {
 				out = append(out, person(u))
 			}
 		}

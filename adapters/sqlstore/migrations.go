@@ -29,7 +29,20 @@ type schemaStep struct {
 	sql           map[string][]string
 }
 
-var schemaSteps = []schemaStep{{
+// schemaSteps is every migration in order: the first wave's, then one slice per
+// feature (schema_<feature>.go).
+var schemaSteps = concatSteps(baseSteps, hooksSteps)
+
+// concatSteps joins the features' step lists in order.
+func concatSteps(lists ...[]schemaStep) []schemaStep {
+	var out []schemaStep
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+var baseSteps = []schemaStep{{
 	name: "20250601000001", comment: "initial_schema",
 	sql: map[string][]string{
 		DialectMySQL: {
