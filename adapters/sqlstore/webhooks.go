@@ -269,7 +269,7 @@ func (w *Webhooks) Claim(ctx context.Context, holder string, now, leaseUntil tim
 		ColumnExpr("d.id, d.attempts").
 		Where("d.status = ?", string(domain.DeliveryPending)).Where("d.next_attempt_at <= ?", at).
 		Where("(d.lease_until IS NULL OR d.lease_until <= ?)", at).Where("e.enabled = ?", true).
-		OrderExpr("d.next_attempt_at ASC").Limit(int64(limit * 4)).Scan(ctx, &cands)
+		OrderExpr("d.next_attempt_at ASC").Limit(int64(limit*4)).Scan(ctx, &cands)
 	if err != nil {
 		return nil, w.db.mapErr("webhook deliveries", err)
 	}
@@ -473,7 +473,7 @@ func (w *Webhooks) PruneBefore(ctx context.Context, cutoff time.Time, batch int)
 	err = w.db.idb(ctx).NewSelect().TableExpr("webhook_messages AS m").ColumnExpr("m.id").
 		Where("m.routed = ?", true).Where("m.created_at < ?", at).
 		Where("NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.message_id = m.msg_id)").
-		OrderExpr("m.created_at ASC").Limit(int64(batch - total)).Scan(ctx, &msgIDs)
+		OrderExpr("m.created_at ASC").Limit(int64(batch-total)).Scan(ctx, &msgIDs)
 	if err != nil || len(msgIDs) == 0 {
 		return total, w.db.mapErr("webhook messages", err)
 	}
