@@ -87,9 +87,10 @@ type Route struct {
 type ClaimedDelivery struct {
 	DeliveryID int64
 	Attempt    int // this attempt's number, 1-based
-	Holder     string
-	Message    OutboxMessage
-	Endpoint   domain.WebhookEndpoint
+	// Holder is this claim's lease token: opaque, starting with the claimer's name.
+	Holder   string
+	Message  OutboxMessage
+	Endpoint domain.WebhookEndpoint
 }
 
 // AttemptOutcome is what one attempt did and what the delivery becomes.

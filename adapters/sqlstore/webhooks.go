@@ -253,50 +253,43 @@ func (w *Webhooks) Route(ctx context.Context, routes []application.Route, now ti
 	})
 }
 
-// Claim implements application.WebhookDeliveries. It reads a few times more due
-// candidates than it needs from the (status, next_attempt_at) index, shuffles them
-// so relays on several instances mostly try different rows, and takes each with
-// a conditional UPDATE that matches only if the delivery is still due, unleased and
-// at the attempt count read: of concurrent claimers exactly one matches.
+// Claim implements application.WebhookDeliveries. It reads up to twice as many due
+// candidates as it needs from the (status, next_attempt_at) index, shuffles them
+// so relays on several instances mostly try different rows, and takes its pick in
+// one conditional UPDATE that matches a row only if it is still due and unleased:
+// of concurrent claimers exactly one matches each row (InnoDB re-checks the WHERE
+// under the row lock; a cluster certifies one writer and the other retries and no
+// longer matches). The lease carries a token unique to this call, by which the
+// rows won are read back.
 func (w *Webhooks) Claim(ctx context.Context, holder string, now, leaseUntil time.Time, limit int) ([]application.ClaimedDelivery, error) {
-	var cands []struct {
-		ID       int64 `bun:"id"`
-		Attempts int   `bun:"attempts"`
-	}
+	var cands []int64
 	at := dbTime(now)
 	err := w.db.idb(ctx).NewSelect().TableExpr("webhook_deliveries AS d").
 		Join("JOIN webhook_endpoints AS e ON e.id = d.endpoint_id").
-		ColumnExpr("d.id, d.attempts").
+		ColumnExpr("d.id").
 		Where("d.status = ?", string(domain.DeliveryPending)).Where("d.next_attempt_at <= ?", at).
 		Where("(d.lease_until IS NULL OR d.lease_until <= ?)", at).Where("e.enabled = ?", true).
-		OrderExpr("d.next_attempt_at ASC").Limit(int64(limit*4)).Scan(ctx, &cands)
+		OrderExpr("d.next_attempt_at ASC").Limit(int64(limit*2)).Scan(ctx, &cands)
 	if err != nil {
 		return nil, w.db.mapErr("webhook deliveries", err)
 	}
-	rand.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
-	var won []int64
-	for _, c := range cands {
-		if len(won) == limit {
-			break
-		}
-		res, err := w.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-			return db.NewUpdate().Model((*deliveryRow)(nil)).
-				Set("attempts = attempts + 1").Set("lease_holder = ?", holder).Set("lease_until = ?", dbTime(leaseUntil)).
-				Where("id = ?", c.ID).Where("attempts = ?", c.Attempts).Where("status = ?", string(domain.DeliveryPending)).
-				Where("next_attempt_at <= ?", at).Where("(lease_until IS NULL OR lease_until <= ?)", at).Exec(ctx)
-		})
-		n, err := w.db.affected("webhook delivery claim", res, err)
-		if err != nil {
-			return nil, err // the ones won so far run out their lease and are retried
-		}
-		if n == 1 {
-			won = append(won, c.ID)
-		}
-	}
-	if len(won) == 0 {
+	if len(cands) == 0 {
 		return nil, nil
 	}
-	return w.claimed(ctx, holder, won)
+	rand.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
+	cands = cands[:min(limit, len(cands))]
+	token := holder + "/" + randomName()
+	res, err := w.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
+		return db.NewUpdate().Model((*deliveryRow)(nil)).
+			Set("attempts = attempts + 1").Set("lease_holder = ?", token).Set("lease_until = ?", dbTime(leaseUntil)).
+			Where("id IN (?)", bun.In(cands)).Where("status = ?", string(domain.DeliveryPending)).
+			Where("next_attempt_at <= ?", at).Where("(lease_until IS NULL OR lease_until <= ?)", at).Exec(ctx)
+	})
+	n, err := w.db.affected("webhook delivery claim", res, err)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	return w.claimed(ctx, token, cands)
 }
 
 // claimed loads what the relay needs to send the deliveries it won.
