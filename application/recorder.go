@@ -1,0 +1,116 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wxinvite/wxinvite/domain"
+)
+
+// Recorder writes what a change leaves behind besides itself: its audit events and
+// its webhook messages. Use cases call it with the ctx of the change's own
+// transaction, so a committed change always has its events and messages and a
+// rolled-back one has none. A nil *Recorder records nothing, so use cases and
+// their tests that do not care need not build one.
+type Recorder struct {
+	audit AuditLog
+	pub   *Publisher
+}
+
+// NewRecorder builds a recorder.
+func NewRecorder(audit AuditLog, outbox Outbox, random Random) *Recorder {
+	return &Recorder{audit: audit, pub: NewPublisher(outbox, random)}
+}
+
+// Record is one change's audit events and webhook messages.
+type Record struct {
+	Events   []domain.AuditEvent
+	Messages []OutboxMessage
+}
+
+// Event adds an audit event.
+func (r *Record) Event(e domain.AuditEvent) { r.Events = append(r.Events, e) }
+
+// Publish adds a webhook message of type t about something that happened at.
+func (rec *Recorder) Publish(r *Record, t domain.WebhookEventType, at time.Time, data any) error {
+	if rec == nil {
+		return nil
+	}
+	m, err := rec.pub.Message(t, at, data)
+	if err != nil {
+		return err
+	}
+	r.Messages = append(r.Messages, m)
+	return nil
+}
+
+// Write stores the record: one multi-row INSERT for the events and one for the
+// messages, in the transaction carried by ctx.
+func (rec *Recorder) Write(ctx context.Context, r Record) error {
+	if rec == nil {
+		return nil
+	}
+	if len(r.Events) > 0 {
+		if err := rec.audit.Append(ctx, r.Events...); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+	}
+	if len(r.Messages) > 0 {
+		if err := rec.pub.outbox.Enqueue(ctx, r.Messages...); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// UserRef names a user in webhook payloads, as the admin API does.
+type UserRef struct {
+	ID       int64  `json:"id"`
+	Nickname string `json:"nickname"`
+}
+
+// RefOf is the reference to u.
+func RefOf(u domain.User) UserRef { return UserRef{ID: int64(u.ID), Nickname: u.Nickname} }
+
+// InvitePayload is the data of invite.* messages: the invite as the admin API
+// shows it, with its status and campaign.
+type InvitePayload struct {
+	ID         int64     `json:"id"`
+	Inviter    UserRef   `json:"inviter"`
+	Invitee    UserRef   `json:"invitee"`
+	Channel    string    `json:"channel"`
+	Status     string    `json:"status"`
+	CampaignID *int64    `json:"campaign_id"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// InvitePayloadOf builds the payload of an invite; campaign 0 is none.
+func InvitePayloadOf(inv domain.Invite, inviter, invitee domain.User, campaign int64) InvitePayload {
+	p := InvitePayload{ID: int64(inv.ID), Inviter: RefOf(inviter), Invitee: RefOf(invitee), Channel: string(inv.Channel),
+		Status: string(inv.Status), CreatedAt: inv.CreatedAt.UTC()}
+	if campaign != 0 {
+		p.CampaignID = &campaign
+	}
+	return p
+}
+
+// UserPayload is the data of user.* messages: the person as the admin search shows them.
+type UserPayload struct {
+	ID        int64     `json:"id"`
+	OpenID    string    `json:"openid"`
+	Nickname  string    `json:"nickname"`
+	Following bool      `json:"following"`
+	InvitedBy *UserRef  `json:"invited_by"`
+	JoinedAt  time.Time `json:"joined_at"`
+}
+
+// UserPayloadOf builds the payload of a user; inviter may be nil.
+func UserPayloadOf(u domain.User, inviter *domain.User) UserPayload {
+	p := UserPayload{ID: int64(u.ID), OpenID: u.OpenID, Nickname: u.Nickname, Following: u.Following, JoinedAt: u.JoinedAt.UTC()}
+	if inviter != nil {
+		ref := RefOf(*inviter)
+		p.InvitedBy = &ref
+	}
+	return p
+}
