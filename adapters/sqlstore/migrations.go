@@ -29,20 +29,7 @@ type schemaStep struct {
 	sql           map[string][]string
 }
 
-// schemaSteps is every migration in order: the first wave's, then one slice per
-// feature (schema_<feature>.go).
-var schemaSteps = concatSteps(baseSteps, hooksSteps)
-
-// concatSteps joins the features' step lists in order.
-func concatSteps(lists ...[]schemaStep) []schemaStep {
-	var out []schemaStep
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	return out
-}
-
-var baseSteps = []schemaStep{{
+var schemaSteps = []schemaStep{{
 	name: "20250601000001", comment: "initial_schema",
 	sql: map[string][]string{
 		DialectMySQL: {
@@ -162,6 +149,11 @@ var baseSteps = []schemaStep{{
 		},
 	},
 }}
+
+// The feature steps, appended in order (one line each, see schema_<feature>.go).
+func init() {
+	schemaSteps = append(schemaSteps, hooksSteps...)
+}
 
 func (d *DB) migrator() *migrate.Migrator {
 	ms := migrate.NewMigrations()
