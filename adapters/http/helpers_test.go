@@ -149,6 +149,8 @@ type envOpt struct {
 	policy     *application.QRPolicy
 	mounts     []Mount
 	store      *memory.Store // shared with another env: two instances on one database
+	// services, when set, adds or replaces services before the router is built.
+	services func(svc *Services, store *memory.Store, clock application.Clock)
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
@@ -179,6 +181,9 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		OAuth:       e.oauth,
 		Users:       users,
 		Sessions:    e.store.Sessions(),
+	}
+	if opt.services != nil {
+		opt.services(&svc, e.store, appClock)
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
 	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret}

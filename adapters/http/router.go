@@ -53,6 +53,12 @@ type Services struct {
 	// Sessions is optional: when set, a logout ends the session on every instance
 	// sharing the store; without it, only on this one.
 	Sessions application.SessionRevocations
+	// The audit trail and webhooks are optional: without them their routes answer 404.
+	People       *application.PeopleQuery
+	PersonEvents *application.PersonEventsQuery
+	Attempts     *application.AttemptsQuery
+	Webhooks     *application.WebhookAdmin
+	Deliveries   *application.DeliveriesQuery
 }
 
 // Mount is an extra handler another adapter contributes (bootstrap passes
@@ -180,6 +186,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/api/me", s.api(s.handleAPIMe)).Methods(get...)
 	r.Handle("/api/me/invitees", s.api(s.handleAPIInvitees)).Methods(get...)
 	r.Handle("/api/me/qrcode", s.api(s.handleAPIQRCode)).Methods(get...)
+	r.Handle("/api/me/attempts", s.api(s.handleAPIAttempts)).Methods(get...)
 
 	admin := r.PathPrefix("/admin/api/").Subrouter()
 	admin.Use(s.requireAdmin)
@@ -187,6 +194,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	admin.Handle("/leaderboard", http.HandlerFunc(s.handleAdminLeaderboard)).Methods(get...)
 	admin.Handle("/invites", http.HandlerFunc(s.handleAdminInvites)).Methods(get...)
 	admin.Handle("/invites.csv", http.HandlerFunc(s.handleAdminInvitesCSV)).Methods(get...)
+	hookRoutes(admin, s, get)
 	admin.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	admin.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
 
