@@ -29,6 +29,7 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		StorageModule,
 		ApplicationModule,
 		WeChatModule,
+		WebhookModule,
 		emulatorIfConfigured(cfg),
 		WebModule,
 		fx.Options(opts...),

@@ -21,6 +21,12 @@ var ApplicationModule = fx.Module("application",
 		application.NewStatsQuery,
 		application.NewLeaderboardQuery,
 		application.NewInviteListQuery,
+		application.NewRecorder,
+		application.NewPeopleQuery,
+		application.NewPersonEventsQuery,
+		application.NewAttemptsQuery,
+		application.NewWebhookAdmin,
+		application.NewDeliveriesQuery,
 	),
 )
 

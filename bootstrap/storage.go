@@ -65,13 +65,20 @@ type storeOut struct {
 	QRCodes  application.QRCodeRepository
 	Tokens   application.TokenStore
 	Sessions application.SessionRevocations
-	Ready    httpadapter.ReadinessCheck `group:"readiness"`
+	// The audit trail and the webhook outbox.
+	Audit      application.AuditLog
+	People     application.PeopleDirectory
+	Outbox     application.Outbox
+	Endpoints  application.WebhookEndpoints
+	Deliveries application.WebhookDeliveries
+	Ready      httpadapter.ReadinessCheck `group:"readiness"`
 }
 
 func storePorts(db *sqlstore.DB) storeOut {
 	return storeOut{
 		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
+		Audit: db.Audit(), People: db.Audit(), Outbox: db.Webhooks(), Endpoints: db.Webhooks(), Deliveries: db.Webhooks(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}
 }

@@ -60,6 +60,12 @@ type routerIn struct {
 	OAuth       application.WeChatOAuth
 	Users       application.UserRepository
 	Sessions    application.SessionRevocations
+	// The audit trail and webhooks.
+	People       *application.PeopleQuery
+	PersonEvents *application.PersonEventsQuery
+	Attempts     *application.AttemptsQuery
+	Webhooks     *application.WebhookAdmin
+	Deliveries   *application.DeliveriesQuery
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 	// Ready are the adapters' readiness checks, combined into /readyz.
@@ -83,6 +89,7 @@ func newRouter(in routerIn) (routerOut, error) {
 	}, httpadapter.Services{
 		Login: in.Login, Me: in.Me, Invitees: in.Invitees, QRCode: in.QRCode, Stats: in.Stats,
 		Leaderboard: in.Leaderboard, Invites: in.Invites, OAuth: in.OAuth, Users: in.Users, Sessions: in.Sessions,
+		People: in.People, PersonEvents: in.PersonEvents, Attempts: in.Attempts, Webhooks: in.Webhooks, Deliveries: in.Deliveries,
 	}, httpadapter.Readiness(in.Ready...), in.Gatherer, in.Registerer, in.Log, in.Mounts...)
 	if err != nil {
 		return routerOut{}, err
