@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/wxinvite/wxinvite/test/harness"
+)
+
+// hookCall is one request a receiver got.
+type hookCall struct {
+	ID, Type string
+	Body     []byte
+	Verified bool
+	At       time.Time
+	Status   int // what the receiver answered
+}
+
+// receiver is a webhook endpoint on loopback that checks every signature with the
+// reference Standard Webhooks library and answers as told.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	wh     *standardwebhooks.Webhook
+	calls  []hookCall
+	answer func(n int, id string) int // n: how many requests with this id came before
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{answer: func(int, string) int { return http.StatusNoContent }}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var env struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(body, &env)
+		r.mu.Lock()
+		id := req.Header.Get("webhook-id")
+		c := hookCall{ID: id, Type: env.Type, Body: body, At: time.Now(), Verified: r.wh != nil && r.wh.Verify(body, req.Header) == nil}
+		n := 0
+		for _, p := range r.calls {
+			if p.ID == id {
+				n++
+			}
+		}
+		c.Status = r.answer(n, id)
+		r.calls = append(r.calls, c)
+		r.mu.Unlock()
+		w.WriteHeader(c.Status)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) setSecret(t *testing.T, secret string) {
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatalf("secret %q: %v", secret, err)
+	}
+	r.mu.Lock()
+	r.wh = wh
+	r.mu.Unlock()
+}
+
+func (r *receiver) got() []hookCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]hookCall(nil), r.calls...)
+}
+
+// ofType returns the calls carrying messages of type typ.
+func (r *receiver) ofType(typ string) []hookCall {
+	var out []hookCall
+	for _, c := range r.got() {
+		if c.Type == typ {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// admin sends an admin API request with a JSON body (or none) and returns status and body.
+func (a *app) admin(method, path string, in any) (int, []byte) {
+	a.t.Helper()
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req := newReq(a.t, method, a.URL+path, body)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, b := do(a.t, a.api, req)
+	return resp.StatusCode, b
+}
+
+type webhookEndpoint struct {
+	ID         int64    `json:"id"`
+	URL        string   `json:"url"`
+	EventTypes []string `json:"event_types"`
+	Secret     string   `json:"secret"`
+	Enabled    bool     `json:"enabled"`
+}
+
+// register creates an endpoint for the receiver and tells it the secret.
+func (a *app) register(r *receiver, types ...string) webhookEndpoint {
+	a.t.Helper()
+	if types == nil {
+		types = []string{}
+	}
+	status, b := a.admin("POST", "/admin/api/webhooks", map[string]any{"url": r.srv.URL + "/hook", "event_types": types})
+	if status != http.StatusCreated {
+		a.t.Fatalf("POST /admin/api/webhooks: %d %s", status, b)
+	}
+	var e webhookEndpoint
+	if err := json.Unmarshal(b, &e); err != nil || e.ID == 0 || !e.Enabled {
+		a.t.Fatalf("created endpoint %s: %v", b, err)
+	}
+	r.setSecret(a.t, e.Secret)
+	return e
+}
+
+type hookDelivery struct {
+	ID            int64   `json:"id"`
+	MessageID     string  `json:"message_id"`
+	EventType     string  `json:"event_type"`
+	Status        string  `json:"status"`
+	Attempts      int     `json:"attempts"`
+	LastStatus    *int    `json:"last_status"`
+	NextAttemptAt *string `json:"next_attempt_at"`
+}
+
+func (a *app) deliveries(endpoint int64) []hookDelivery {
+	a.t.Helper()
+	status, b := a.admin("GET", fmt.Sprintf("/admin/api/webhooks/%d/deliveries?limit=100", endpoint), nil)
+	if status != http.StatusOK {
+		a.t.Fatalf("deliveries: %d %s", status, b)
+	}
+	var v struct {
+		Items []hookDelivery `json:"items"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		a.t.Fatal(err)
+	}
+	return v.Items
+}
+
+// allowPrivate lets the instance call receivers on loopback (httptest).
+var allowPrivate = harness.Options{Env: map[string]string{"WXINVITE_WEBHOOK_ALLOW_PRIVATE": "true"}}
+
+// A loopback URL is refused unless WXINVITE_WEBHOOK_ALLOW_PRIVATE=true, and nothing
+// is stored.
+func TestWebhookLoopbackRefused(t *testing.T) {
+	t.Parallel()
+	scenario(t, harness.Options{}, func(t *testing.T, a *app) {
+		for _, u := range []string{"http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://[::1]:9/", "http://169.254.169.254/latest/meta-data/", "ftp://example.com/"} {
+			status, b := a.admin("POST", "/admin/api/webhooks", map[string]any{"url": u, "event_types": []string{}})
+			if status != http.StatusBadRequest || !bytes.Contains(b, []byte(`"code"`)) {
+				t.Errorf("POST %s: %d %s, want 400", u, status, b)
+			}
+		}
+		status, b := a.admin("GET", "/admin/api/webhooks", nil)
+		if status != http.StatusOK || !bytes.Contains(b, []byte(`"items":[]`)) {
+			t.Fatalf("after refusals: %d %s", status, b)
+		}
+	})
+}
+
+// With WXINVITE_WEBHOOK_ALLOW_PRIVATE=true the same loopback receiver is accepted.
+func TestWebhookLoopbackAllowed(t *testing.T) {
+	t.Parallel()
+	scenario(t, allowPrivate, func(t *testing.T, a *app) {
+		a.register(newReceiver(t))
+	})
+}
