@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun/migrate"
@@ -29,7 +31,16 @@ type schemaStep struct {
 	sql           map[string][]string
 }
 
-var schemaSteps = []schemaStep{{
+// schemaSteps is every migration in order: the initial schema, then each feature's
+// steps from its own schema_<feature>.go file, one line each.
+var schemaSteps = slices.Concat(
+	initialSteps,
+	followOrderSteps,
+	hooksSteps,
+)
+
+// initialSteps are the first wave's schema.
+var initialSteps = []schemaStep{{
 	name: "20250601000001", comment: "initial_schema",
 	sql: map[string][]string{
 		DialectMySQL: {
@@ -150,9 +161,11 @@ var schemaSteps = []schemaStep{{
 	},
 }}
 
-// The feature steps, appended in order (one line each, see schema_<feature>.go).
-func init() {
-	schemaSteps = append(schemaSteps, hooksSteps...)
+// alreadyApplied reports whether a DDL error only says the change is already there:
+// SQLite has no ADD COLUMN IF NOT EXISTS, so re-running such a step after an
+// interrupted run fails with "duplicate column name", which means done.
+func alreadyApplied(err error) bool {
+	return strings.Contains(err.Error(), "duplicate column name")
 }
 
 func (d *DB) migrator() *migrate.Migrator {
@@ -163,7 +176,7 @@ func (d *DB) migrator() *migrate.Migrator {
 			Name: step.name, Comment: step.comment,
 			Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
 				for _, q := range stmts {
-					if _, err := m.DB().ExecContext(ctx, q); err != nil {
+					if _, err := m.DB().ExecContext(ctx, q); err != nil && !alreadyApplied(err) {
 						return err
 					}
 				}
