@@ -17,7 +17,7 @@ var ApplicationModule = fx.Module("application",
 		newJoinService,
 		newInviteQRCodeService,
 		application.NewCompleteLoginService,
-		application.NewUnfollowService,
+		newUnfollowService,
 		application.NewEnrichProfileService,
 		newEnrichWorker,
 		application.NewMeQuery,
@@ -42,10 +42,21 @@ type joinIn struct {
 	Clock     application.Clock
 	Random    application.Random
 	Observers []application.JoinObserver `group:"join_observers"`
+	Recorder  *application.Recorder
 }
 
+// newJoinService builds Join with the recorder: the audit trail and the outbox are
+// written in its transactions.
 func newJoinService(in joinIn) *application.JoinService {
-	return application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...)
+	s := application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...)
+	s.SetRecorder(in.Recorder)
+	return s
+}
+
+func newUnfollowService(tx application.Transactor, users application.UserRepository, invites application.InviteRepository, r *application.Recorder) *application.UnfollowService {
+	s := application.NewUnfollowService(users)
+	s.SetRecorder(tx, invites, r)
+	return s
 }
 
 type inviteQRCodeIn struct {
