@@ -184,3 +184,65 @@ func TestWebhookLoopbackAllowed(t *testing.T) {
 		a.register(newReceiver(t))
 	})
 }
+
+// A scan invite produces invite.created and user.followed, signed so that the
+// reference library verifies them; a receiver answering 500 gets the same message
+// (same webhook-id, same body) again about 5 s later, and the delivery shows it.
+func TestWebhookSignedAndRetried(t *testing.T) {
+	t.Parallel()
+	scenario(t, allowPrivate, func(t *testing.T, a *app) {
+		r := newReceiver(t)
+		r.answer = func(n int, _ string) int {
+			if n == 0 {
+				return http.StatusInternalServerError
+			}
+			return http.StatusNoContent
+		}
+		ep := a.register(r, "invite.created", "user.followed")
+		A, bA, _ := a.loggedIn("王小明")
+		C := a.newPerson("扫码的小陈")
+		wantReplied(t, "C scanning A's code", a.scan(C, bA.qrcode().Ticket), thanks+A.Nickname)
+
+		eventually(t, 20*time.Second, "invite.created delivered after one retry", func() bool { return len(r.ofType("invite.created")) >= 2 })
+		calls := r.ofType("invite.created")
+		first, retry := calls[0], calls[1]
+		if first.ID == "" || retry.ID != first.ID || !bytes.Equal(retry.Body, first.Body) {
+			t.Fatalf("retry differs: %q %s vs %q %s", first.ID, first.Body, retry.ID, retry.Body)
+		}
+		if !first.Verified || !retry.Verified {
+			t.Fatalf("signatures not verified by the reference library: %v %v", first.Verified, retry.Verified)
+		}
+		if gap := retry.At.Sub(first.At); gap < 4500*time.Millisecond || gap > 9*time.Second {
+			t.Fatalf("retry came %s after the first attempt, want about 5 s", gap)
+		}
+		var body struct {
+			Type      string    `json:"type"`
+			Timestamp time.Time `json:"timestamp"`
+			Data      struct {
+				ID      int64   `json:"id"`
+				Inviter userRef `json:"inviter"`
+				Invitee userRef `json:"invitee"`
+				Channel string  `json:"channel"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(first.Body, &body); err != nil || body.Type != "invite.created" || body.Data.Inviter.Nickname != A.Nickname ||
+			body.Data.Channel != "scan" || body.Timestamp.IsZero() {
+			t.Fatalf("invite.created body %s (%v)", first.Body, err)
+		}
+		eventually(t, 20*time.Second, "user.followed delivered", func() bool { return len(r.ofType("user.followed")) >= 2 })
+		for _, c := range r.got() {
+			if c.Type != "invite.created" && c.Type != "user.followed" {
+				t.Errorf("the filter let %s through", c.Type)
+			}
+		}
+		eventually(t, 5*time.Second, "deliveries listed as delivered", func() bool {
+			ds := a.deliveries(ep.ID)
+			for _, d := range ds {
+				if d.Status != "delivered" || d.Attempts != 2 || d.LastStatus == nil || *d.LastStatus != 204 || d.NextAttemptAt != nil {
+					return false
+				}
+			}
+			return len(ds) == 2
+		})
+	})
+}
