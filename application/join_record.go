@@ -43,7 +43,7 @@ func (s *JoinService) record(ctx context.Context, cmd JoinCommand, res JoinResul
 		inv := *res.Invite
 		invitedBy = &inviter
 		rec.Event(domain.AuditEvent{At: inv.CreatedAt, Type: domain.AuditInviteRecorded, UserID: u.ID, InviterID: inv.InviterID, Channel: inv.Channel})
-		if err := s.recorder.Publish(&rec, domain.EventInviteCreated, inv.CreatedAt, InvitePayloadOf(inv, inviter, u, 0)); err != nil {
+		if err := s.recorder.Publish(ctx, &rec, domain.EventInviteCreated, inv.CreatedAt, InvitePayloadOf(inv, inviter, u, 0)); err != nil {
 			return err
 		}
 	case !cmd.Attribution.IsZero():
@@ -60,14 +60,18 @@ func (s *JoinService) record(ctx context.Context, cmd JoinCommand, res JoinResul
 			return err
 		}
 	}
-	if res.FollowApplied && u.Following {
+	want, err := s.recorder.Wants(ctx, domain.EventUserFollowed)
+	if err != nil {
+		return err
+	}
+	if want && res.FollowApplied && u.Following {
 		if invitedBy == nil && !res.IsNew {
 			var err error
 			if invitedBy, err = s.inviterOf(ctx, u.ID); err != nil {
 				return err
 			}
 		}
-		if err := s.recorder.Publish(&rec, domain.EventUserFollowed, u.FollowEventAt, UserPayloadOf(u, invitedBy)); err != nil {
+		if err := s.recorder.Publish(ctx, &rec, domain.EventUserFollowed, u.FollowEventAt, UserPayloadOf(u, invitedBy)); err != nil {
 			return err
 		}
 	}

@@ -14,11 +14,24 @@ import (
 // recordingEnv is an env whose Join and Unfollow write the audit trail and outbox.
 func recordingEnv(t *testing.T) (*env, *application.UnfollowService) {
 	e := newEnv(t, nil)
-	rec := application.NewRecorder(e.store.Audit(), e.store.Webhooks(), cryptoRandom())
+	listen(t, e)
+	rec := application.NewRecorder(e.store.Audit(), e.store.Webhooks(), e.store.Webhooks(), e.clock, cryptoRandom())
 	e.join.SetRecorder(rec)
 	un := application.NewUnfollowService(e.users)
 	un.SetRecorder(e.store, e.invs, rec)
 	return e, un
+}
+
+// listen registers an endpoint for every type: messages nobody wants are not written.
+func listen(t *testing.T, e *env) {
+	t.Helper()
+	ep, err := domain.NewWebhookEndpoint("https://crm.example/hook", nil, make([]byte, domain.WebhookSecretBytes), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Webhooks().CreateEndpoint(context.Background(), ep); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // trail is the user's events as "type/reason" strings, oldest first.
@@ -153,7 +166,8 @@ func (failingOutbox) Enqueue(context.Context, ...application.OutboxMessage) erro
 func TestJoinRollsBackWithItsRecord(t *testing.T) {
 	e := newEnv(t, nil)
 	a := e.inviter(t, "oA", "Alice")
-	e.join.SetRecorder(application.NewRecorder(e.store.Audit(), failingOutbox{}, cryptoRandom()))
+	listen(t, e)
+	e.join.SetRecorder(application.NewRecorder(e.store.Audit(), failingOutbox{}, e.store.Webhooks(), e.clock, cryptoRandom()))
 	_, err := e.join.Join(context.Background(), application.JoinCommand{OpenID: "oB", FollowedAt: t0, Attribution: scanAttr(a.InviteCode), Contact: domain.AuditSubscribe})
 	if !application.IsKind(err, application.KindUnavailable) {
 		t.Fatalf("Join with the outbox down = %v", err)
@@ -190,5 +204,36 @@ func TestUnfollowRecords(t *testing.T) {
 	}
 	if err := json.Unmarshal(msgs[0].Body, &body); err != nil || body.Data.Following || body.Data.InvitedBy == nil || body.Data.InvitedBy.ID != int64(a.ID) {
 		t.Fatalf("user.unfollowed body %s (%v)", msgs[0].Body, err)
+	}
+}
+
+// Messages no enabled endpoint wants are not written; the audit trail is, always.
+func TestJoinWritesNoMessageNobodyWants(t *testing.T) {
+	e := newEnv(t, nil)
+	hooks := e.store.Webhooks()
+	rec := application.NewRecorder(e.store.Audit(), hooks, hooks, e.clock, cryptoRandom())
+	e.join.SetRecorder(rec)
+	a := e.inviter(t, "oA", "Alice")
+	ep, _ := domain.NewWebhookEndpoint("https://crm.example/hook", []domain.WebhookEventType{domain.EventRewardGranted}, make([]byte, domain.WebhookSecretBytes), t0)
+	if _, err := hooks.CreateEndpoint(context.Background(), ep); err != nil {
+		t.Fatal(err)
+	}
+	rec.EndpointsChanged()
+	b := e.mustJoin(t, application.JoinCommand{OpenID: "oB", FollowedAt: t0, Attribution: scanAttr(a.InviteCode), Contact: domain.AuditSubscribe}).User
+	if msgs := outbox(t, e); len(msgs) != 0 {
+		t.Fatalf("wrote %d messages nobody wants", len(msgs))
+	}
+	if got := types(trail(t, e, b.ID)); !same(got, []string{"subscribe", "invite_recorded"}) {
+		t.Fatalf("trail %v", got)
+	}
+	// Once an endpoint wants invite.created, the next invite is published.
+	ep2, _ := domain.NewWebhookEndpoint("https://crm.example/invites", []domain.WebhookEventType{domain.EventInviteCreated}, make([]byte, domain.WebhookSecretBytes), t0)
+	if _, err := hooks.CreateEndpoint(context.Background(), ep2); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Second) // another instance's registration is seen within a second
+	e.mustJoin(t, application.JoinCommand{OpenID: "oC", FollowedAt: t0.Add(time.Second), Attribution: scanAttr(a.InviteCode), Contact: domain.AuditSubscribe})
+	if msgs := outbox(t, e); len(msgs) != 1 || msgs[0].EventType != domain.EventInviteCreated {
+		t.Fatalf("outbox %+v, want only invite.created", msgs)
 	}
 }

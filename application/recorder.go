@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/wxinvite/wxinvite/domain"
@@ -14,13 +15,70 @@ import (
 // rolled-back one has none. A nil *Recorder records nothing, so use cases and
 // their tests that do not care need not build one.
 type Recorder struct {
-	audit AuditLog
-	pub   *Publisher
+	audit     AuditLog
+	pub       *Publisher
+	endpoints WebhookEndpoints
+	clock     Clock
+
+	mu        sync.Mutex
+	listeners []domain.WebhookEndpoint // the enabled endpoints, as of checkedAt
+	checkedAt time.Time
 }
 
+// endpointsFreshFor is how long the recorder trusts its list of enabled endpoints.
+// A message no endpoint wants is not written at all (most deployments have no
+// webhooks, and the scan path should not pay for them); an endpoint registered on
+// another instance is therefore served from at most this long after its creation.
+const endpointsFreshFor = time.Second
+
 // NewRecorder builds a recorder.
-func NewRecorder(audit AuditLog, outbox Outbox, random Random) *Recorder {
-	return &Recorder{audit: audit, pub: NewPublisher(outbox, random)}
+func NewRecorder(audit AuditLog, outbox Outbox, endpoints WebhookEndpoints, clock Clock, random Random) *Recorder {
+	return &Recorder{audit: audit, pub: NewPublisher(outbox, random), endpoints: endpoints, clock: clock}
+}
+
+// EndpointsChanged makes the next message re-read the endpoints: this instance's
+// own registrations and deletions take effect at once.
+func (rec *Recorder) EndpointsChanged() {
+	if rec == nil {
+		return
+	}
+	rec.mu.Lock()
+	rec.checkedAt = time.Time{}
+	rec.mu.Unlock()
+}
+
+// Wants reports whether some enabled endpoint wants messages of type t, so callers
+// skip building (and looking up the data of) messages nobody will receive.
+func (rec *Recorder) Wants(ctx context.Context, t domain.WebhookEventType) (bool, error) {
+	if rec == nil {
+		return false, nil
+	}
+	now := rec.clock.Now()
+	rec.mu.Lock()
+	fresh := !rec.checkedAt.IsZero() && !now.Before(rec.checkedAt) && now.Sub(rec.checkedAt) < endpointsFreshFor
+	eps := rec.listeners
+	rec.mu.Unlock()
+	if !fresh {
+		all, err := rec.endpoints.Endpoints(ctx)
+		if err != nil {
+			return false, fmt.Errorf("webhook endpoints: %w", err)
+		}
+		eps = eps[:0:0]
+		for _, e := range all {
+			if e.Enabled {
+				eps = append(eps, e)
+			}
+		}
+		rec.mu.Lock()
+		rec.listeners, rec.checkedAt = eps, now
+		rec.mu.Unlock()
+	}
+	for _, e := range eps {
+		if e.Accepts(t) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Record is one change's audit events and webhook messages.
@@ -32,10 +90,11 @@ type Record struct {
 // Event adds an audit event.
 func (r *Record) Event(e domain.AuditEvent) { r.Events = append(r.Events, e) }
 
-// Publish adds a webhook message of type t about something that happened at.
-func (rec *Recorder) Publish(r *Record, t domain.WebhookEventType, at time.Time, data any) error {
-	if rec == nil {
-		return nil
+// Publish adds a webhook message of type t about something that happened at, if
+// some endpoint wants it.
+func (rec *Recorder) Publish(ctx context.Context, r *Record, t domain.WebhookEventType, at time.Time, data any) error {
+	if want, err := rec.Wants(ctx, t); err != nil || !want {
+		return err
 	}
 	m, err := rec.pub.Message(t, at, data)
 	if err != nil {

@@ -89,7 +89,11 @@ func (s *UnfollowService) record(ctx context.Context, u domain.User, applied boo
 	}
 	var rec Record
 	rec.Event(domain.AuditEvent{At: at, Type: domain.AuditUnsubscribe, UserID: u.ID})
-	if applied {
+	want, err := s.recorder.Wants(ctx, domain.EventUserUnfollowed)
+	if err != nil {
+		return err
+	}
+	if applied && want {
 		u.Following, u.FollowEventAt = false, at
 		var invitedBy *domain.User
 		if inv, err := s.invites.ByInvitee(ctx, u.ID); err == nil {
@@ -101,7 +105,7 @@ func (s *UnfollowService) record(ctx context.Context, u domain.User, applied boo
 		} else if !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("unfollow: webhook: %w", err)
 		}
-		if err := s.recorder.Publish(&rec, domain.EventUserUnfollowed, at, UserPayloadOf(u, invitedBy)); err != nil {
+		if err := s.recorder.Publish(ctx, &rec, domain.EventUserUnfollowed, at, UserPayloadOf(u, invitedBy)); err != nil {
 			return err
 		}
 	}

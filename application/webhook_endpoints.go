@@ -15,6 +15,17 @@ type WebhookAdmin struct {
 	sender    WebhookSender
 	clock     Clock
 	random    Random
+	changed   func()
+}
+
+// OnChange registers f to run after an endpoint is created or deleted (the
+// recorder forgets its list of endpoints).
+func (a *WebhookAdmin) OnChange(f func()) { a.changed = f }
+
+func (a *WebhookAdmin) notify() {
+	if a.changed != nil {
+		a.changed()
+	}
 }
 
 // NewWebhookAdmin builds the use case.
@@ -41,6 +52,7 @@ func (a *WebhookAdmin) Create(ctx context.Context, rawURL string, types []domain
 	if err != nil {
 		return domain.WebhookEndpoint{}, fmt.Errorf("create webhook: %w", err)
 	}
+	a.notify()
 	return e, nil
 }
 
@@ -66,5 +78,6 @@ func (a *WebhookAdmin) Delete(ctx context.Context, id domain.WebhookEndpointID) 
 	if err := a.endpoints.DeleteEndpoint(ctx, id); err != nil {
 		return fmt.Errorf("delete webhook: %w", err)
 	}
+	a.notify()
 	return nil
 }

@@ -29,7 +29,7 @@ var ApplicationModule = fx.Module("application",
 		application.NewPeopleQuery,
 		application.NewPersonEventsQuery,
 		application.NewAttemptsQuery,
-		application.NewWebhookAdmin,
+		newWebhookAdmin,
 		application.NewDeliveriesQuery,
 	),
 )
@@ -81,4 +81,12 @@ func newEnrichWorker(lc fx.Lifecycle, svc *application.EnrichProfileService, log
 		OnStop:  w.Stop,
 	})
 	return w
+}
+
+// newWebhookAdmin builds the endpoint admin; a registration or deletion makes this
+// instance's recorder re-read the endpoints at once.
+func newWebhookAdmin(endpoints application.WebhookEndpoints, sender application.WebhookSender, clock application.Clock, random application.Random, r *application.Recorder) *application.WebhookAdmin {
+	a := application.NewWebhookAdmin(endpoints, sender, clock, random)
+	a.OnChange(r.EndpointsChanged)
+	return a
 }

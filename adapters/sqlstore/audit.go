@@ -103,17 +103,48 @@ func (a *Audit) Attempts(ctx context.Context, inviter domain.UserID, limit int) 
 	return out, nil
 }
 
-// PruneBefore implements application.AuditLog: one bounded DELETE along the (at)
-// index, so a prune holds few locks and makes a small cluster write set.
+// PruneBefore implements application.AuditLog along the primary key, which grows
+// with time: the first event at or after the cutoff bounds the ids to delete (every
+// row before it is older), found by walking only the rows that are due anyway.
+// One bounded DELETE follows, so a prune holds few locks and makes a small
+// cluster write set. A row written out of order (an older event time) waits for
+// the next run after its successor is due.
 func (a *Audit) PruneBefore(ctx context.Context, cutoff time.Time, batch int) (int, error) {
+	bound, err := pruneBound(ctx, a.db, "audit_events", "at", cutoff)
+	if err != nil || bound == 0 {
+		return 0, err
+	}
 	res, err := a.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
 		if a.db.dialect == DialectMySQL {
-			return db.ExecContext(ctx, "DELETE FROM audit_events WHERE at < ? ORDER BY at LIMIT ?", dbTime(cutoff), batch)
+			return db.ExecContext(ctx, "DELETE FROM audit_events WHERE id < ? ORDER BY id LIMIT ?", bound, batch)
 		}
-		return db.ExecContext(ctx, "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? ORDER BY at LIMIT ?)", dbTime(cutoff), batch)
+		return db.ExecContext(ctx, "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE id < ? ORDER BY id LIMIT ?)", bound, batch)
 	})
 	n, err := a.db.affected("audit prune", res, err)
 	return int(n), err
+}
+
+// pruneBound returns the id of the first row of table whose column is at or after
+// cutoff (one past the last id when every row is older, 0 when there is nothing
+// older): the rows below it are all older than the cutoff.
+func pruneBound(ctx context.Context, d *DB, table, column string, cutoff time.Time) (int64, error) {
+	var first []int64
+	err := d.idb(ctx).NewSelect().TableExpr(table).Column("id").Where("? >= ?", bun.Ident(column), dbTime(cutoff)).
+		OrderExpr("id ASC").Limit(1).Scan(ctx, &first)
+	if err != nil {
+		return 0, d.mapErr(table, err)
+	}
+	if len(first) == 1 {
+		return first[0], nil
+	}
+	var last sql.NullInt64
+	if err := d.idb(ctx).NewSelect().TableExpr(table).ColumnExpr("MAX(id)").Scan(ctx, &last); err != nil {
+		return 0, d.mapErr(table, err)
+	}
+	if !last.Valid {
+		return 0, nil
+	}
+	return last.Int64 + 1, nil
 }
 
 // likePrefix escapes LIKE's wildcards (with '!') so q matches only as a prefix.

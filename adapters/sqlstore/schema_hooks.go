@@ -3,10 +3,13 @@ package sqlstore
 // hooksSteps adds the audit trail and the webhook outbox. Every table is
 // append-mostly; the indexes are the ones the queries need:
 //   - audit_events (user_id, at, id): a person's trail, oldest first;
-//     (inviter_id, type, at): an inviter's refusals and revocations, newest first;
-//     (at): the retention prune.
+//     (inviter_id, type, at, id): an inviter's refusals and revocations, newest
+//     first (on SQLite a partial index holding only those two types, so the
+//     common events of the scan path add no entry). The retention prune walks
+//     the primary key (ids grow with time), so no index on at is kept.
 //   - users (nickname): the admin's nickname-prefix search.
-//   - webhook_messages (routed, id): the relay's unrouted messages.
+//   - webhook_messages (routed, id): the relay's unrouted messages; the prune
+//     walks the primary key.
 //   - webhook_deliveries (status, next_attempt_at): due deliveries;
 //     (endpoint_id, created_at, id): an endpoint's deliveries, newest first;
 //     (message_id, endpoint_id) unique: routing twice creates nothing.
@@ -24,8 +27,7 @@ var hooksSteps = []schemaStep{{
 				channel VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin NULL,
 				reason VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL,
 				KEY audit_events_user_idx (user_id, at, id),
-				KEY audit_events_inviter_idx (inviter_id, type, at, id),
-				KEY audit_events_at_idx (at)
+				KEY audit_events_inviter_idx (inviter_id, type, at, id)
 			) ENGINE=InnoDB`,
 			`CREATE INDEX IF NOT EXISTS users_nickname_idx ON users (nickname)`,
 			`CREATE TABLE IF NOT EXISTS webhook_endpoints (
@@ -46,8 +48,7 @@ var hooksSteps = []schemaStep{{
 				created_at DATETIME(6) NOT NULL,
 				routed BOOL NOT NULL DEFAULT FALSE,
 				UNIQUE KEY webhook_messages_msg_uq (msg_id),
-				KEY webhook_messages_routed_idx (routed, id),
-				KEY webhook_messages_created_idx (created_at)
+				KEY webhook_messages_routed_idx (routed, id)
 			) ENGINE=InnoDB`,
 			`CREATE TABLE IF NOT EXISTS webhook_deliveries (
 				id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -88,8 +89,8 @@ var hooksSteps = []schemaStep{{
 				reason TEXT NULL
 			)`,
 			`CREATE INDEX IF NOT EXISTS audit_events_user_idx ON audit_events (user_id, at, id)`,
-			`CREATE INDEX IF NOT EXISTS audit_events_inviter_idx ON audit_events (inviter_id, type, at, id)`,
-			`CREATE INDEX IF NOT EXISTS audit_events_at_idx ON audit_events (at)`,
+			`CREATE INDEX IF NOT EXISTS audit_events_inviter_idx ON audit_events (inviter_id, type, at, id)
+				WHERE type IN ('invite_refused', 'invite_revoked')`,
 			`CREATE INDEX IF NOT EXISTS users_nickname_idx ON users (nickname COLLATE NOCASE)`,
 			`CREATE TABLE IF NOT EXISTS webhook_endpoints (
 				id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -110,7 +111,6 @@ var hooksSteps = []schemaStep{{
 				routed BOOLEAN NOT NULL DEFAULT FALSE
 			)`,
 			`CREATE INDEX IF NOT EXISTS webhook_messages_routed_idx ON webhook_messages (routed, id)`,
-			`CREATE INDEX IF NOT EXISTS webhook_messages_created_idx ON webhook_messages (created_at)`,
 			`CREATE TABLE IF NOT EXISTS webhook_deliveries (
 				id INTEGER PRIMARY KEY AUTOINCREMENT,
 				message_id TEXT NOT NULL,

@@ -455,18 +455,22 @@ func (w *Webhooks) PruneBefore(ctx context.Context, cutoff time.Time, batch int)
 			}
 			res, err := db.NewDelete().Model((*deliveryRow)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx)
 			n, err := w.db.affected("webhook deliveries", res, err)
-			total += int(n)
+			total = int(n)
 			return err
 		})
 		if err != nil {
 			return 0, err
 		}
 	}
+	bound, err := pruneBound(ctx, w.db, "webhook_messages", "created_at", cutoff)
+	if err != nil || bound == 0 || total >= batch {
+		return total, err
+	}
 	var msgIDs []int64
 	err = w.db.idb(ctx).NewSelect().TableExpr("webhook_messages AS m").ColumnExpr("m.id").
-		Where("m.routed = ?", true).Where("m.created_at < ?", at).
+		Where("m.routed = ?", true).Where("m.id < ?", bound).
 		Where("NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.message_id = m.msg_id)").
-		OrderExpr("m.created_at ASC").Limit(int64(batch-total)).Scan(ctx, &msgIDs)
+		OrderExpr("m.id ASC").Limit(int64(batch-total)).Scan(ctx, &msgIDs)
 	if err != nil || len(msgIDs) == 0 {
 		return total, w.db.mapErr("webhook messages", err)
 	}
