@@ -11,6 +11,8 @@ import (
 // reports, then routed to the endpoints that want it and delivered by any instance.
 // ID is the webhook-id every attempt carries; Body is sent byte for byte each time.
 type OutboxMessage struct {
+	// Seq is the store's handle on the message (its row), set when read back.
+	Seq       int64
 	ID        string
 	EventType domain.WebhookEventType
 	Body      []byte
@@ -19,8 +21,9 @@ type OutboxMessage struct {
 
 // Outbox is the write side of webhooks.
 type Outbox interface {
-	// Enqueue stores messages; inside a transaction it joins it. A taken message ID
-	// is ErrConflict.
+	// Enqueue stores messages; inside a transaction it joins it. Message IDs are
+	// random (144 bits) and not checked for uniqueness: an index on them would cost
+	// every change a random index page.
 	Enqueue(ctx context.Context, msgs ...OutboxMessage) error
 }
 
@@ -77,9 +80,9 @@ type WebhookDeliveries interface {
 	PruneBefore(ctx context.Context, cutoff time.Time, batch int) (int, error)
 }
 
-// Route sends one message to some endpoints.
+// Route sends one message (by its Seq) to some endpoints.
 type Route struct {
-	MessageID string
+	Message   int64
 	Endpoints []domain.WebhookEndpointID
 }
 

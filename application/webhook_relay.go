@@ -86,7 +86,7 @@ func (r *WebhookRelay) Route(ctx context.Context) (int, error) {
 	}
 	routes := make([]Route, len(msgs))
 	for i, m := range msgs {
-		routes[i].MessageID = m.ID
+		routes[i].Message = m.Seq
 		for _, e := range eps {
 			if e.Enabled && e.Accepts(m.EventType) {
 				routes[i].Endpoints = append(routes[i].Endpoints, e.ID)

@@ -164,7 +164,8 @@ func TestAdminWebhooks(t *testing.T) {
 	if err := hooks.Enqueue(ctx, application.OutboxMessage{ID: "msg_x", EventType: domain.EventInviteCreated, Body: []byte(`{}`), CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := hooks.Route(ctx, []application.Route{{MessageID: "msg_x", Endpoints: []domain.WebhookEndpointID{domain.WebhookEndpointID(id)}}}, now); err != nil {
+	unrouted, _ := hooks.Unrouted(ctx, 1)
+	if err := hooks.Route(ctx, []application.Route{{Message: unrouted[0].Seq, Endpoints: []domain.WebhookEndpointID{domain.WebhookEndpointID(id)}}}, now); err != nil {
 		t.Fatal(err)
 	}
 	m = e.jsonOf(e.admin(http.MethodGet, fmt.Sprintf("/admin/api/webhooks/%d/deliveries", id), ""))

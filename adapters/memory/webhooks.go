@@ -49,11 +49,6 @@ func (s *Store) Webhooks() *Webhooks { return &Webhooks{s} }
 func (w *Webhooks) Enqueue(ctx context.Context, msgs ...application.OutboxMessage) error {
 	return w.s.with(ctx, func(st *state) error {
 		for _, m := range msgs {
-			if st.hooks.message(m.ID) != nil {
-				return application.Conflict("webhook message", nil)
-			}
-		}
-		for _, m := range msgs {
 			m.CreatedAt = norm(m.CreatedAt)
 			st.hooks.messages = append(st.hooks.messages, messageRow{OutboxMessage: m, rowID: st.hooks.id()})
 		}
@@ -64,6 +59,15 @@ func (w *Webhooks) Enqueue(ctx context.Context, msgs ...application.OutboxMessag
 func (h *hookState) message(id string) *messageRow {
 	for i := range h.messages {
 		if h.messages[i].ID == id {
+			return &h.messages[i]
+		}
+	}
+	return nil
+}
+
+func (h *hookState) messageBySeq(seq int64) *messageRow {
+	for i := range h.messages {
+		if h.messages[i].rowID == seq {
 			return &h.messages[i]
 		}
 	}
@@ -194,7 +198,9 @@ func (w *Webhooks) Unrouted(ctx context.Context, limit int) ([]application.Outbo
 	err := w.s.with(ctx, func(st *state) error {
 		for _, m := range st.hooks.messages {
 			if !m.routed && len(out) < limit {
-				out = append(out, m.OutboxMessage)
+				msg := m.OutboxMessage
+				msg.Seq = m.rowID
+				out = append(out, msg)
 			}
 		}
 		return nil
@@ -207,17 +213,17 @@ func (w *Webhooks) Route(ctx context.Context, routes []application.Route, now ti
 	return w.s.with(ctx, func(st *state) error {
 		h := &st.hooks
 		for _, r := range routes {
-			m := h.message(r.MessageID)
+			m := h.messageBySeq(r.Message)
 			if m == nil {
 				continue
 			}
 			for _, ep := range r.Endpoints {
 				exists := false
 				for _, d := range h.deliveries {
-					exists = exists || d.message == r.MessageID && d.endpoint == ep
+					exists = exists || d.message == m.ID && d.endpoint == ep
 				}
 				if !exists {
-					h.deliveries = append(h.deliveries, deliveryRow{id: h.id(), message: r.MessageID, endpoint: ep,
+					h.deliveries = append(h.deliveries, deliveryRow{id: h.id(), message: m.ID, endpoint: ep,
 						status: domain.DeliveryPending, nextAt: norm(now), createdAt: m.CreatedAt})
 				}
 			}

@@ -58,7 +58,7 @@ func TestHooksIndexesMySQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := raw.ExecContext(ctx, `INSERT INTO webhook_deliveries (message_id, endpoint_id, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 1, ?, ?)`,
-			fmt.Sprint("msg_", i), i%3+1, status, at, at.Add(time.Duration(i)*time.Second)); err != nil {
+			i+1, i%3+1, status, at, at.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}

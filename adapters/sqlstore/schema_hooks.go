@@ -9,7 +9,8 @@ package sqlstore
 //     the primary key (ids grow with time), so no index on at is kept.
 //   - users (nickname): the admin's nickname-prefix search.
 //   - webhook_messages (routed, id): the relay's unrouted messages; the prune
-//     walks the primary key.
+//     walks the primary key. Deliveries refer to messages by that key: the
+//     webhook-id (random) has no index, which would cost a random page per row.
 //   - webhook_deliveries (status, next_attempt_at): due deliveries;
 //     (endpoint_id, created_at, id): an endpoint's deliveries, newest first;
 //     (message_id, endpoint_id) unique: routing twice creates nothing.
@@ -47,12 +48,11 @@ var hooksSteps = []schemaStep{{
 				body MEDIUMBLOB NOT NULL,
 				created_at DATETIME(6) NOT NULL,
 				routed BOOL NOT NULL DEFAULT FALSE,
-				UNIQUE KEY webhook_messages_msg_uq (msg_id),
 				KEY webhook_messages_routed_idx (routed, id)
 			) ENGINE=InnoDB`,
 			`CREATE TABLE IF NOT EXISTS webhook_deliveries (
 				id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-				message_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+				message_id BIGINT NOT NULL,
 				endpoint_id BIGINT NOT NULL,
 				status VARCHAR(12) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 				attempts INT NOT NULL DEFAULT 0,
@@ -104,7 +104,7 @@ var hooksSteps = []schemaStep{{
 			)`,
 			`CREATE TABLE IF NOT EXISTS webhook_messages (
 				id INTEGER PRIMARY KEY AUTOINCREMENT,
-				msg_id TEXT NOT NULL UNIQUE,
+				msg_id TEXT NOT NULL,
 				event_type TEXT NOT NULL,
 				body BLOB NOT NULL,
 				created_at DATETIME NOT NULL,
@@ -113,7 +113,7 @@ var hooksSteps = []schemaStep{{
 			`CREATE INDEX IF NOT EXISTS webhook_messages_routed_idx ON webhook_messages (routed, id)`,
 			`CREATE TABLE IF NOT EXISTS webhook_deliveries (
 				id INTEGER PRIMARY KEY AUTOINCREMENT,
-				message_id TEXT NOT NULL,
+				message_id INTEGER NOT NULL,
 				endpoint_id INTEGER NOT NULL,
 				status TEXT NOT NULL,
 				attempts INTEGER NOT NULL DEFAULT 0,

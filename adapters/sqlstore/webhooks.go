@@ -76,14 +76,14 @@ type messageRow struct {
 }
 
 func (r messageRow) message() application.OutboxMessage {
-	return application.OutboxMessage{ID: r.MsgID, EventType: domain.WebhookEventType(r.EventType), Body: r.Body, CreatedAt: r.CreatedAt.UTC()}
+	return application.OutboxMessage{Seq: r.ID, ID: r.MsgID, EventType: domain.WebhookEventType(r.EventType), Body: r.Body, CreatedAt: r.CreatedAt.UTC()}
 }
 
 type deliveryRow struct {
 	bun.BaseModel `bun:"table:webhook_deliveries"`
 
 	ID          int64     `bun:"id,pk,autoincrement"`
-	MessageID   string    `bun:"message_id"`
+	MessageID   int64     `bun:"message_id"`
 	EndpointID  int64     `bun:"endpoint_id"`
 	Status      string    `bun:"status"`
 	Attempts    int       `bun:"attempts"`
@@ -231,9 +231,9 @@ func (w *Webhooks) Route(ctx context.Context, routes []application.Route, now ti
 	}
 	return w.db.InTx(ctx, func(ctx context.Context) error {
 		db := w.db.idb(ctx)
-		ids := make([]string, 0, len(routes))
+		ids := make([]int64, 0, len(routes))
 		for _, r := range routes {
-			ids = append(ids, r.MessageID)
+			ids = append(ids, r.Message)
 			if len(r.Endpoints) == 0 {
 				continue
 			}
@@ -242,13 +242,13 @@ func (w *Webhooks) Route(ctx context.Context, routes []application.Route, now ti
 				eps[i] = int64(e)
 			}
 			_, err := db.ExecContext(ctx, `INSERT INTO webhook_deliveries (message_id, endpoint_id, status, attempts, next_attempt_at, lease_holder, last_status, created_at)
-				SELECT m.msg_id, e.id, ?, 0, ?, '', 0, m.created_at FROM webhook_messages AS m JOIN webhook_endpoints AS e ON e.id IN (?)
-				WHERE m.msg_id = ? `+ignore, string(domain.DeliveryPending), dbTime(now), bun.In(eps), r.MessageID)
+				SELECT m.id, e.id, ?, 0, ?, '', 0, m.created_at FROM webhook_messages AS m JOIN webhook_endpoints AS e ON e.id IN (?)
+				WHERE m.id = ? `+ignore, string(domain.DeliveryPending), dbTime(now), bun.In(eps), r.Message)
 			if err != nil {
 				return w.db.mapErr("webhook deliveries", err)
 			}
 		}
-		_, err := db.NewUpdate().Model((*messageRow)(nil)).Set("routed = ?", true).Where("msg_id IN (?)", bun.In(ids)).Exec(ctx)
+		_, err := db.NewUpdate().Model((*messageRow)(nil)).Set("routed = ?", true).Where("id IN (?)", bun.In(ids)).Exec(ctx)
 		return w.db.mapErr("webhook messages", err)
 	})
 }
@@ -308,7 +308,7 @@ func (w *Webhooks) claimed(ctx context.Context, holder string, ids []int64) ([]a
 		EndpointDisabled string    `bun:"disabled_reason"`
 	}
 	err := w.db.idb(ctx).NewSelect().TableExpr("webhook_deliveries AS d").
-		Join("JOIN webhook_messages AS m ON m.msg_id = d.message_id").
+		Join("JOIN webhook_messages AS m ON m.id = d.message_id").
 		Join("JOIN webhook_endpoints AS e ON e.id = d.endpoint_id").
 		ColumnExpr("d.id AS delivery_id, d.attempts, m.id, m.msg_id, m.event_type, m.body, m.created_at, m.routed").
 		ColumnExpr("e.id AS endpoint_id, e.url, e.secret, e.event_types, e.failing_since, e.created_at AS endpoint_created_at, e.enabled, e.disabled_reason").
@@ -362,10 +362,11 @@ func (w *Webhooks) Deliveries(ctx context.Context, endpoint domain.WebhookEndpoi
 	var rows []struct {
 		deliveryRow
 		EventType string `bun:"event_type"`
+		MsgID     string `bun:"msg_id"`
 	}
 	q := w.db.idb(ctx).NewSelect().TableExpr("webhook_deliveries AS d").
-		Join("JOIN webhook_messages AS m ON m.msg_id = d.message_id").
-		ColumnExpr("d.id, d.message_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, d.last_status, d.created_at, m.event_type").
+		Join("JOIN webhook_messages AS m ON m.id = d.message_id").
+		ColumnExpr("d.id, d.message_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, d.last_status, d.created_at, m.event_type, m.msg_id").
 		Where("d.endpoint_id = ?", int64(endpoint))
 	if c := page.Cursor; !c.IsZero() {
 		at := dbTime(c.At)
@@ -381,7 +382,7 @@ func (w *Webhooks) Deliveries(ctx context.Context, endpoint domain.WebhookEndpoi
 	}
 	out := make([]application.Delivery, len(rows))
 	for i, r := range rows {
-		out[i] = application.Delivery{ID: r.ID, MessageID: r.MessageID, EventType: domain.WebhookEventType(r.EventType),
+		out[i] = application.Delivery{ID: r.ID, MessageID: r.MsgID, EventType: domain.WebhookEventType(r.EventType),
 			Status: domain.DeliveryStatus(r.Status), Attempts: r.Attempts, LastStatus: r.LastStatus, CreatedAt: r.CreatedAt.UTC()}
 		if !r.NextAt.IsZero() {
 			out[i].NextAt = r.NextAt.UTC()
@@ -469,7 +470,7 @@ func (w *Webhooks) PruneBefore(ctx context.Context, cutoff time.Time, batch int)
 	var msgIDs []int64
 	err = w.db.idb(ctx).NewSelect().TableExpr("webhook_messages AS m").ColumnExpr("m.id").
 		Where("m.routed = ?", true).Where("m.id < ?", bound).
-		Where("NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.message_id = m.msg_id)").
+		Where("NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.message_id = m.id)").
 		OrderExpr("m.id ASC").Limit(int64(batch-total)).Scan(ctx, &msgIDs)
 	if err != nil || len(msgIDs) == 0 {
 		return total, w.db.mapErr("webhook messages", err)
