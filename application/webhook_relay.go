@@ -15,9 +15,10 @@ import (
 type RelayOptions struct {
 	// Holder names this instance in leases; it must differ between instances.
 	Holder string
-	// Lease is how long a claimed attempt belongs to this instance (default 60 s):
-	// longer than the sender's 10 s bound plus clock skew between instances, so a
-	// live holder never loses its claim, and a crashed one's is taken over after it.
+	// Lease is how long a claimed attempt belongs to this instance (default 30 s):
+	// three times the sender's 10 s bound, which covers the time to record the
+	// outcome and clock skew between instances, so a live holder never loses its
+	// claim; a crashed one's attempt is made again once it runs out.
 	Lease time.Duration
 	// Batch bounds the deliveries claimed at once (default 32) and Concurrency the
 	// requests in flight (default 16).
@@ -45,7 +46,7 @@ type WebhookRelay struct {
 // NewWebhookRelay builds a relay. Holder must be unique per instance.
 func NewWebhookRelay(endpoints WebhookEndpoints, deliveries WebhookDeliveries, sender WebhookSender, clock Clock, opts RelayOptions) *WebhookRelay {
 	if opts.Lease <= 0 {
-		opts.Lease = 60 * time.Second
+		opts.Lease = 30 * time.Second
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 32
