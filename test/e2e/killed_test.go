@@ -204,4 +204,3 @@ func TestKilledInstanceLosesNoWebhook(t *testing.T) {
 		})
 	}
 }
-
