@@ -31,6 +31,7 @@ var ApplicationModule = fx.Module("application",
 		application.NewAttemptsQuery,
 		newWebhookAdmin,
 		application.NewDeliveriesQuery,
+		application.NewShareConfigQuery,
 	),
 )
 

@@ -77,7 +77,7 @@ func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 		item := personJSON{ID: int64(p.User.ID), OpenID: p.User.OpenID, Nickname: p.User.DisplayName(),
 			Following: p.User.Following, JoinedAt: apiTime(p.User.JoinedAt)}
 		if p.InvitedByID != 0 {
-			ref := ref(p.InvitedByID, p.InvitedByNickname)
+			ref := ref(p.InvitedByID, "", p.InvitedByNickname)
 			item.InvitedBy = &ref
 		}
 		out.Items = append(out.Items, item)
