@@ -66,8 +66,8 @@ type routerIn struct {
 	Attempts     *application.AttemptsQuery
 	Webhooks     *application.WebhookAdmin
 	Deliveries   *application.DeliveriesQuery
-	Share       *application.ShareConfigQuery
-	Platform    platform
+	Share        *application.ShareConfigQuery
+	Platform     platform
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 	// Ready are the adapters' readiness checks, combined into /readyz.

@@ -153,8 +153,8 @@ type envOpt struct {
 	store      *memory.Store // shared with another env: two instances on one database
 	// services, when set, adds or replaces services before the router is built.
 	services func(svc *Services, store *memory.Store, clock application.Clock)
-	location   *time.Location
-	jssdk      string // Config.JSSDKScript; with it, Services.Share signs with fakeJSSDK
+	location *time.Location
+	jssdk    string // Config.JSSDKScript; with it, Services.Share signs with fakeJSSDK
 }
 
 // fakeJSSDK signs the way the JS-SDK rules say (the wechat adapter is not imported
