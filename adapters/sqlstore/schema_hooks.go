@@ -14,6 +14,10 @@ package sqlstore
 //   - webhook_deliveries (status, next_attempt_at): due deliveries;
 //     (endpoint_id, created_at, id): an endpoint's deliveries, newest first;
 //     (message_id, endpoint_id) unique: routing twice creates nothing.
+//
+// On SQLite the append-only tables use plain INTEGER PRIMARY KEY ids (the row id)
+// rather than AUTOINCREMENT, which would rewrite sqlite_sequence on every insert;
+// ids are only ever removed from the low end (the prune), so none is reused.
 var hooksSteps = []schemaStep{{
 	name: "20261201000300", comment: "audit_trail_and_webhooks",
 	sql: map[string][]string{
@@ -79,7 +83,7 @@ var hooksSteps = []schemaStep{{
 		},
 		DialectSQLite: {
 			`CREATE TABLE IF NOT EXISTS audit_events (
-				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				id INTEGER PRIMARY KEY,
 				at DATETIME NOT NULL,
 				type TEXT NOT NULL,
 				user_id INTEGER NOT NULL,
@@ -103,7 +107,7 @@ var hooksSteps = []schemaStep{{
 				created_at DATETIME NOT NULL
 			)`,
 			`CREATE TABLE IF NOT EXISTS webhook_messages (
-				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				id INTEGER PRIMARY KEY,
 				msg_id TEXT NOT NULL,
 				event_type TEXT NOT NULL,
 				body BLOB NOT NULL,
@@ -112,7 +116,7 @@ var hooksSteps = []schemaStep{{
 			)`,
 			`CREATE INDEX IF NOT EXISTS webhook_messages_routed_idx ON webhook_messages (routed, id)`,
 			`CREATE TABLE IF NOT EXISTS webhook_deliveries (
-				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				id INTEGER PRIMARY KEY,
 				message_id INTEGER NOT NULL,
 				endpoint_id INTEGER NOT NULL,
 				status TEXT NOT NULL,
@@ -128,7 +132,7 @@ var hooksSteps = []schemaStep{{
 			`CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, created_at, id)`,
 			`CREATE INDEX IF NOT EXISTS webhook_deliveries_created_idx ON webhook_deliveries (created_at)`,
 			`CREATE TABLE IF NOT EXISTS webhook_attempts (
-				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				id INTEGER PRIMARY KEY,
 				delivery_id INTEGER NOT NULL,
 				attempt INTEGER NOT NULL,
 				started_at DATETIME NOT NULL,
