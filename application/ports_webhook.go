@@ -63,9 +63,9 @@ type WebhookDeliveries interface {
 	// compare-and-swap on its attempt counter, which it increments. Of concurrent
 	// claimers of one delivery exactly one wins each attempt.
 	Claim(ctx context.Context, holder string, now, leaseUntil time.Time, limit int) ([]ClaimedDelivery, error)
-	// Finish records the outcome of a claimed attempt: the attempt log line always,
-	// and the delivery's new state only if the claim still stands (same attempt
-	// number and holder). It reports whether the claim stood.
+	// Finish records the outcome of a claimed attempt: the attempt log line (unless
+	// the delivery is gone), and the delivery's new state only if the claim still
+	// stands (same attempt number and holder). It reports whether the claim stood.
 	Finish(ctx context.Context, c ClaimedDelivery, o AttemptOutcome) (bool, error)
 	// Deliveries pages through an endpoint's deliveries, newest first.
 	Deliveries(ctx context.Context, endpoint domain.WebhookEndpointID, page Page) ([]Delivery, Cursor, error)

@@ -270,11 +270,14 @@ func (w *Webhooks) Finish(ctx context.Context, c application.ClaimedDelivery, o 
 	stood := false
 	err := w.s.with(ctx, func(st *state) error {
 		h := &st.hooks
-		h.attempts = append(h.attempts, attemptRow{delivery: c.DeliveryID, log: application.AttemptLog{
-			Attempt: c.Attempt, StartedAt: norm(o.StartedAt), Duration: o.Duration.Truncate(time.Microsecond), StatusCode: o.StatusCode, Error: o.Error}})
 		for i := range h.deliveries {
 			d := &h.deliveries[i]
-			if d.id != c.DeliveryID || d.attempts != c.Attempt || d.leaseHolder != c.Holder {
+			if d.id != c.DeliveryID {
+				continue
+			}
+			h.attempts = append(h.attempts, attemptRow{delivery: c.DeliveryID, log: application.AttemptLog{
+				Attempt: c.Attempt, StartedAt: norm(o.StartedAt), Duration: o.Duration.Truncate(time.Microsecond), StatusCode: o.StatusCode, Error: o.Error}})
+			if d.attempts != c.Attempt || d.leaseHolder != c.Holder {
 				continue
 			}
 			d.status, d.lastStatus, d.leaseHolder, d.leaseUntil = o.Status, o.StatusCode, "", time.Time{}

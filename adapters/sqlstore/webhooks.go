@@ -347,6 +347,14 @@ func (w *Webhooks) Finish(ctx context.Context, c application.ClaimedDelivery, o 
 			return err
 		}
 		stood = n == 1
+		if !stood {
+			// A late outcome is still logged, unless the delivery is gone (its
+			// endpoint was deleted meanwhile): no orphan log lines.
+			exists, err := db.NewSelect().Model((*deliveryRow)(nil)).Where("id = ?", c.DeliveryID).Exists(ctx)
+			if err != nil || !exists {
+				return w.db.mapErr("webhook delivery", err)
+			}
+		}
 		log := attemptRow{DeliveryID: c.DeliveryID, Attempt: c.Attempt, StartedAt: dbTime(o.StartedAt),
 			DurationUS: o.Duration.Microseconds(), StatusCode: o.StatusCode, Error: o.Error}
 		_, err = db.NewInsert().Model(&log).Exec(ctx)

@@ -329,9 +329,16 @@ func testEndpointHealth(t *testing.T, s HookStores) {
 	if len(c) != 1 || c[0].Endpoint.ID != keep.ID {
 		t.Fatalf("claimed %+v, want only the enabled endpoint's delivery", c)
 	}
-	// Deleting an endpoint removes it and its deliveries.
+	// Deleting an endpoint removes it and its deliveries; an attempt in flight
+	// that finishes afterwards leaves nothing behind.
 	if err := s.Endpoints.DeleteEndpoint(ctx, keep.ID); err != nil {
 		t.Fatal(err)
+	}
+	if stood, err := s.Deliveries.Finish(ctx, c[0], application.AttemptOutcome{StartedAt: base, StatusCode: 200, Status: domain.DeliveryDelivered}); err != nil || stood {
+		t.Fatalf("Finish after the endpoint was deleted = %v, %v", stood, err)
+	}
+	if _, err := s.Deliveries.DeliveryAttempts(ctx, keep.ID, c[0].DeliveryID); !errors.Is(err, application.ErrNotFound) {
+		t.Fatalf("log of a deleted delivery: %v", err)
 	}
 	wantKind(t, "Endpoint after delete", func() error { _, err := s.Endpoints.Endpoint(ctx, keep.ID); return err }(), application.ErrNotFound)
 	wantKind(t, "delete twice", s.Endpoints.DeleteEndpoint(ctx, keep.ID), application.ErrNotFound)
