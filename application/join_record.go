@@ -42,8 +42,9 @@ func (s *JoinService) record(ctx context.Context, cmd JoinCommand, res JoinResul
 	case res.Invite != nil:
 		inv := *res.Invite
 		invitedBy = &inviter
-		rec.Event(domain.AuditEvent{At: inv.CreatedAt, Type: domain.AuditInviteRecorded, UserID: u.ID, InviterID: inv.InviterID, Channel: inv.Channel})
-		if err := s.recorder.Publish(ctx, &rec, domain.EventInviteCreated, inv.CreatedAt, InvitePayloadOf(inv, inviter, u, 0)); err != nil {
+		rec.Event(domain.AuditEvent{At: inv.CreatedAt, Type: domain.AuditInviteRecorded, UserID: u.ID, InviterID: inv.InviterID,
+			CampaignID: inv.CampaignID, Channel: inv.Channel})
+		if err := s.recorder.Publish(ctx, &rec, domain.EventInviteCreated, inv.CreatedAt, InvitePayloadOf(inv, inviter, u)); err != nil {
 			return err
 		}
 	case !cmd.Attribution.IsZero():

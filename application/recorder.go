@@ -130,7 +130,7 @@ type UserRef struct {
 }
 
 // RefOf is the reference to u.
-func RefOf(u domain.User) UserRef { return UserRef{ID: int64(u.ID), Nickname: u.Nickname} }
+func RefOf(u domain.User) UserRef { return UserRef{ID: int64(u.ID), Nickname: u.DisplayName()} }
 
 // InvitePayload is the data of invite.* messages: the invite as the admin API
 // shows it, with its status and campaign.
@@ -141,15 +141,21 @@ type InvitePayload struct {
 	Channel    string    `json:"channel"`
 	Status     string    `json:"status"`
 	CampaignID *int64    `json:"campaign_id"`
+	Reason     *string   `json:"reason"`
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// InvitePayloadOf builds the payload of an invite; campaign 0 is none.
-func InvitePayloadOf(inv domain.Invite, inviter, invitee domain.User, campaign int64) InvitePayload {
+// InvitePayloadOf builds the payload of an invite.
+func InvitePayloadOf(inv domain.Invite, inviter, invitee domain.User) InvitePayload {
 	p := InvitePayload{ID: int64(inv.ID), Inviter: RefOf(inviter), Invitee: RefOf(invitee), Channel: string(inv.Channel),
 		Status: string(inv.Status), CreatedAt: inv.CreatedAt.UTC()}
-	if campaign != 0 {
-		p.CampaignID = &campaign
+	if inv.CampaignID != 0 {
+		c := int64(inv.CampaignID)
+		p.CampaignID = &c
+	}
+	if inv.Reason != "" {
+		r := string(inv.Reason)
+		p.Reason = &r
 	}
 	return p
 }

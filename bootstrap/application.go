@@ -44,18 +44,22 @@ type joinIn struct {
 	Random    application.Random
 	Observers []application.JoinObserver `group:"join_observers"`
 	Recorder  *application.Recorder
+	Campaigns *application.CampaignDirectory
+	Follows   *application.InviteFollowEvents
 }
 
 // newJoinService builds Join with the recorder: the audit trail and the outbox are
 // written in its transactions.
 func newJoinService(in joinIn) *application.JoinService {
-	s := application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...)
+	s := application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...).
+		WithCampaigns(in.Campaigns, in.Follows)
 	s.SetRecorder(in.Recorder)
 	return s
 }
 
-func newUnfollowService(tx application.Transactor, users application.UserRepository, invites application.InviteRepository, r *application.Recorder) *application.UnfollowService {
-	s := application.NewUnfollowService(users)
+func newUnfollowService(tx application.Transactor, users application.UserRepository, invites application.InviteRepository,
+	follows *application.InviteFollowEvents, r *application.Recorder) *application.UnfollowService {
+	s := application.NewUnfollowService(users).WithCampaigns(follows)
 	s.SetRecorder(tx, invites, r)
 	return s
 }

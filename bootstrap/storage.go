@@ -65,6 +65,11 @@ type storeOut struct {
 	QRCodes  application.QRCodeRepository
 	Tokens   application.TokenStore
 	Sessions application.SessionRevocations
+	// The campaign ports.
+	Campaigns application.CampaignRepository
+	Lifecycle application.InviteLifecycleRepository
+	Grants    application.GrantRepository
+	Codes     application.CodeRepository
 	// The audit trail and the webhook outbox.
 	Audit      application.AuditLog
 	People     application.PeopleDirectory
@@ -78,6 +83,7 @@ func storePorts(db *sqlstore.DB) storeOut {
 	return storeOut{
 		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
+		Campaigns: db.Campaigns(), Lifecycle: db.InviteLifecycle(), Grants: db.Grants(), Codes: db.Codes(),
 		Audit: db.Audit(), People: db.Audit(), Outbox: db.Webhooks(), Endpoints: db.Webhooks(), Deliveries: db.Webhooks(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}

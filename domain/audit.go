@@ -36,22 +36,22 @@ const (
 // AuditReason says why an invite was refused or revoked.
 type AuditReason string
 
-// The reasons of the contract. already_invited (the person had an inviter) is kept
-// apart from not_new (the person was known before this contact): the first says
-// "someone else was quicker", the second "your friend was already here".
+// The refusal reasons of the contract. already_invited (the person had an inviter)
+// is kept apart from not_new (the person was known before this contact): the first
+// says "someone else was quicker", the second "your friend was already here". A
+// revocation's reason is the invite's RevokeReason (unfollowed_during_hold,
+// unfollowed_after_hold).
 const (
-	ReasonNotNew               AuditReason = "not_new"
-	ReasonAlreadyInvited       AuditReason = "already_invited"
-	ReasonSelfInvite           AuditReason = "self_invite"
-	ReasonUnknownInviter       AuditReason = "unknown_inviter"
-	ReasonUnfollowedDuringHold AuditReason = "unfollowed_during_hold"
-	ReasonUnfollowedAfterHold  AuditReason = "unfollowed_after_hold"
+	ReasonNotNew         AuditReason = "not_new"
+	ReasonAlreadyInvited AuditReason = "already_invited"
+	ReasonSelfInvite     AuditReason = "self_invite"
+	ReasonUnknownInviter AuditReason = "unknown_inviter"
 )
 
 // reasonsFor lists the reasons each type may carry; a type not listed carries none.
 var reasonsFor = map[AuditType][]AuditReason{
 	AuditInviteRefused: {ReasonNotNew, ReasonAlreadyInvited, ReasonSelfInvite, ReasonUnknownInviter},
-	AuditInviteRevoked: {ReasonUnfollowedDuringHold, ReasonUnfollowedAfterHold},
+	AuditInviteRevoked: {AuditReason(ReasonUnfollowedDuringHold), AuditReason(ReasonUnfollowedAfterHold)},
 }
 
 // AuditTypes lists every known type, in the contract's order.
@@ -79,7 +79,7 @@ type AuditEvent struct {
 	Type       AuditType
 	UserID     UserID
 	InviterID  UserID
-	CampaignID int64
+	CampaignID CampaignID
 	Channel    Channel
 	Reason     AuditReason
 }

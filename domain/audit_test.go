@@ -21,7 +21,7 @@ func TestAuditEventValidate(t *testing.T) {
 			e.Type, e.Reason, e.InviterID, e.Channel = domain.AuditInviteRefused, domain.ReasonAlreadyInvited, 2, domain.ChannelScan
 		}, true},
 		{"revocation with reason", func(e *domain.AuditEvent) {
-			e.Type, e.Reason, e.CampaignID = domain.AuditInviteRevoked, domain.ReasonUnfollowedDuringHold, 7
+			e.Type, e.Reason, e.CampaignID = domain.AuditInviteRevoked, domain.AuditReason(domain.ReasonUnfollowedDuringHold), 7
 		}, true},
 		{"unknown type", func(e *domain.AuditEvent) { e.Type = "visit" }, false},
 		{"no user", func(e *domain.AuditEvent) { e.UserID = 0 }, false},
@@ -30,7 +30,7 @@ func TestAuditEventValidate(t *testing.T) {
 		{"reason on a contact", func(e *domain.AuditEvent) { e.Reason = domain.ReasonNotNew }, false},
 		{"refusal without reason", func(e *domain.AuditEvent) { e.Type = domain.AuditInviteRefused }, false},
 		{"refusal with a revocation reason", func(e *domain.AuditEvent) {
-			e.Type, e.Reason = domain.AuditInviteRefused, domain.ReasonUnfollowedAfterHold
+			e.Type, e.Reason = domain.AuditInviteRefused, domain.AuditReason(domain.ReasonUnfollowedAfterHold)
 		}, false},
 		{"revocation with a refusal reason", func(e *domain.AuditEvent) {
 			e.Type, e.Reason = domain.AuditInviteRevoked, domain.ReasonSelfInvite

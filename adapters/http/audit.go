@@ -2,9 +2,6 @@ package httpadapter
 
 import (
 	"net/http"
-	"strconv"
-
-	"github.com/gorilla/mux"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -54,7 +51,7 @@ func nonZero[T comparable](v T) *T {
 
 func auditEventOf(e domain.AuditEvent) auditEventJSON {
 	out := auditEventJSON{At: apiTime(e.At), Type: string(e.Type), UserID: int64(e.UserID),
-		InviterID: nonZero(int64(e.InviterID)), CampaignID: nonZero(e.CampaignID),
+		InviterID: nonZero(int64(e.InviterID)), CampaignID: nonZero(int64(e.CampaignID)),
 		Channel: nonZero(string(e.Channel)), Reason: nonZero(string(e.Reason))}
 	return out
 }
@@ -83,15 +80,6 @@ func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 		out.Items = append(out.Items, item)
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// pathID parses the {name} path variable as a positive id.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(mux.Vars(r)[name], 10, 64)
-	if err != nil || id <= 0 {
-		return 0, application.Errorf(application.KindNotFound, "not_found", err, "no such %s", name)
-	}
-	return id, nil
 }
 
 func (s *server) handleAdminUserEvents(w http.ResponseWriter, r *http.Request) {

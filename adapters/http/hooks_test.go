@@ -39,7 +39,7 @@ func withHooks(svc *Services, st *memory.Store, clock application.Clock) {
 
 const adminTok = "admin-token-for-hooks"
 
-func (e *env) admin(method, path, body string) resp {
+func (e *env) hookAdmin(method, path, body string) resp {
 	e.t.Helper()
 	hdr := map[string]string{"Authorization": "Bearer " + adminTok}
 	var rd *strings.Reader
@@ -67,7 +67,7 @@ func TestAdminUsersAndEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m := e.jsonOf(e.admin(http.MethodGet, "/admin/api/users?q=%E5%B0%8F", ""))
+	m := e.jsonOf(e.hookAdmin(http.MethodGet, "/admin/api/users?q=%E5%B0%8F", ""))
 	items := m["items"].([]any)
 	if len(items) != 1 {
 		t.Fatalf("users?q=小: %v", m)
@@ -79,14 +79,14 @@ func TestAdminUsersAndEvents(t *testing.T) {
 	if by := p["invited_by"].(map[string]any); by["nickname"] != "Inviter" {
 		t.Errorf("invited_by %v", by)
 	}
-	m = e.jsonOf(e.admin(http.MethodGet, "/admin/api/users?q=oInviter", ""))
+	m = e.jsonOf(e.hookAdmin(http.MethodGet, "/admin/api/users?q=oInviter", ""))
 	if items := m["items"].([]any); len(items) != 1 || items[0].(map[string]any)["invited_by"] != nil {
 		t.Errorf("users?q=oInviter: %v", m)
 	}
-	e.wantAPIError(e.admin(http.MethodGet, "/admin/api/users?q=", ""), http.StatusBadRequest, "invalid_query")
+	e.wantAPIError(e.hookAdmin(http.MethodGet, "/admin/api/users?q=", ""), http.StatusBadRequest, "invalid_query")
 	e.wantAPIError(e.do(e.plain(), http.MethodGet, "/admin/api/users?q=x", nil, nil), http.StatusUnauthorized, "unauthorized")
 
-	m = e.jsonOf(e.admin(http.MethodGet, fmt.Sprintf("/admin/api/users/%d/events", friend.ID), ""))
+	m = e.jsonOf(e.hookAdmin(http.MethodGet, fmt.Sprintf("/admin/api/users/%d/events", friend.ID), ""))
 	evs := m["items"].([]any)
 	if len(evs) != 2 {
 		t.Fatalf("events %v", m)
@@ -99,8 +99,8 @@ func TestAdminUsersAndEvents(t *testing.T) {
 	if second["type"] != "invite_refused" || second["reason"] != "not_new" || second["inviter_id"] != float64(inviter.ID) || second["campaign_id"] != nil {
 		t.Errorf("second event %v", second)
 	}
-	e.wantAPIError(e.admin(http.MethodGet, "/admin/api/users/999999/events", ""), http.StatusNotFound, "not_found")
-	e.wantAPIError(e.admin(http.MethodGet, "/admin/api/users/abc/events", ""), http.StatusNotFound, "not_found")
+	e.wantAPIError(e.hookAdmin(http.MethodGet, "/admin/api/users/999999/events", ""), http.StatusNotFound, "not_found")
+	e.wantAPIError(e.hookAdmin(http.MethodGet, "/admin/api/users/abc/events", ""), http.StatusNotFound, "not_found")
 }
 
 func TestAPIAttempts(t *testing.T) {
@@ -129,7 +129,7 @@ func TestAPIAttempts(t *testing.T) {
 
 func TestAdminWebhooks(t *testing.T) {
 	e := newEnv(t, envOpt{adminToken: adminTok, services: withHooks})
-	r := e.admin(http.MethodPost, "/admin/api/webhooks", `{"url":"https://crm.example/hook","event_types":["invite.created","reward.granted"]}`)
+	r := e.hookAdmin(http.MethodPost, "/admin/api/webhooks", `{"url":"https://crm.example/hook","event_types":["invite.created","reward.granted"]}`)
 	if r.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
@@ -150,9 +150,9 @@ func TestAdminWebhooks(t *testing.T) {
 		{`{"url":`, "invalid_json"},
 		{`{"url":"https://x.example/","extra":1}`, "invalid_json"},
 	} {
-		e.wantAPIError(e.admin(http.MethodPost, "/admin/api/webhooks", bad.body), http.StatusBadRequest, bad.code)
+		e.wantAPIError(e.hookAdmin(http.MethodPost, "/admin/api/webhooks", bad.body), http.StatusBadRequest, bad.code)
 	}
-	m := e.jsonOf(e.admin(http.MethodGet, "/admin/api/webhooks", ""))
+	m := e.jsonOf(e.hookAdmin(http.MethodGet, "/admin/api/webhooks", ""))
 	if items := m["items"].([]any); len(items) != 1 {
 		t.Fatalf("list after refused creations: %v", m)
 	}
@@ -168,7 +168,7 @@ func TestAdminWebhooks(t *testing.T) {
 	if err := hooks.Route(ctx, []application.Route{{Message: unrouted[0].Seq, Endpoints: []domain.WebhookEndpointID{domain.WebhookEndpointID(id)}}}, now); err != nil {
 		t.Fatal(err)
 	}
-	m = e.jsonOf(e.admin(http.MethodGet, fmt.Sprintf("/admin/api/webhooks/%d/deliveries", id), ""))
+	m = e.jsonOf(e.hookAdmin(http.MethodGet, fmt.Sprintf("/admin/api/webhooks/%d/deliveries", id), ""))
 	ds := m["items"].([]any)
 	if len(ds) != 1 {
 		t.Fatalf("deliveries %v", m)
@@ -183,25 +183,25 @@ func TestAdminWebhooks(t *testing.T) {
 	if _, err := hooks.Finish(ctx, claimed[0], application.AttemptOutcome{StartedAt: now, Duration: 1500 * time.Microsecond, StatusCode: 500, Status: domain.DeliveryFailed, Error: "HTTP 500"}); err != nil {
 		t.Fatal(err)
 	}
-	m = e.jsonOf(e.admin(http.MethodGet, fmt.Sprintf("/admin/api/webhooks/%d/deliveries/%d/attempts", id, did), ""))
+	m = e.jsonOf(e.hookAdmin(http.MethodGet, fmt.Sprintf("/admin/api/webhooks/%d/deliveries/%d/attempts", id, did), ""))
 	if a := m["items"].([]any); len(a) != 1 || a[0].(map[string]any)["status_code"] != float64(500) || a[0].(map[string]any)["duration_ms"] != 1.5 {
 		t.Fatalf("attempts %v", m)
 	}
-	r = e.admin(http.MethodPost, fmt.Sprintf("/admin/api/webhooks/%d/deliveries/%d/retry", id, did), "")
+	r = e.hookAdmin(http.MethodPost, fmt.Sprintf("/admin/api/webhooks/%d/deliveries/%d/retry", id, did), "")
 	if r.status != http.StatusAccepted {
 		t.Fatalf("retry %d %s", r.status, r.body)
 	}
-	e.wantAPIError(e.admin(http.MethodPost, fmt.Sprintf("/admin/api/webhooks/%d/deliveries/999/retry", id), ""), http.StatusNotFound, "not_found")
-	e.wantAPIError(e.admin(http.MethodGet, "/admin/api/webhooks/999/deliveries", ""), http.StatusNotFound, "not_found")
+	e.wantAPIError(e.hookAdmin(http.MethodPost, fmt.Sprintf("/admin/api/webhooks/%d/deliveries/999/retry", id), ""), http.StatusNotFound, "not_found")
+	e.wantAPIError(e.hookAdmin(http.MethodGet, "/admin/api/webhooks/999/deliveries", ""), http.StatusNotFound, "not_found")
 
-	if r := e.admin(http.MethodDelete, fmt.Sprintf("/admin/api/webhooks/%d", id), ""); r.status != http.StatusNoContent {
+	if r := e.hookAdmin(http.MethodDelete, fmt.Sprintf("/admin/api/webhooks/%d", id), ""); r.status != http.StatusNoContent {
 		t.Fatalf("delete %d %s", r.status, r.body)
 	}
-	e.wantAPIError(e.admin(http.MethodDelete, fmt.Sprintf("/admin/api/webhooks/%d", id), ""), http.StatusNotFound, "not_found")
+	e.wantAPIError(e.hookAdmin(http.MethodDelete, fmt.Sprintf("/admin/api/webhooks/%d", id), ""), http.StatusNotFound, "not_found")
 }
 
 func TestHookRoutesOffWithoutServices(t *testing.T) {
 	e := newEnv(t, envOpt{adminToken: adminTok})
-	e.wantAPIError(e.admin(http.MethodGet, "/admin/api/webhooks", ""), http.StatusNotFound, "not_found")
-	e.wantAPIError(e.admin(http.MethodGet, "/admin/api/users?q=a", ""), http.StatusNotFound, "not_found")
+	e.wantAPIError(e.hookAdmin(http.MethodGet, "/admin/api/webhooks", ""), http.StatusNotFound, "not_found")
+	e.wantAPIError(e.hookAdmin(http.MethodGet, "/admin/api/users?q=a", ""), http.StatusNotFound, "not_found")
 }

@@ -27,7 +27,8 @@ type state struct {
 	tokens  map[string]tokenRow
 	revoked map[string]time.Time // logged-out session ids → until
 	nextQR  int
-	hooks   hookState // audit trail and webhooks (audit.go, webhooks.go)
+	camp    campaignState // campaigns, grants, codes (campaigns.go)
+	hooks   hookState     // audit trail and webhooks (audit.go, webhooks.go)
 }
 
 type qrKey struct {
@@ -54,6 +55,7 @@ func (s state) clone() state {
 		tokens:  make(map[string]tokenRow, len(s.tokens)),
 		revoked: make(map[string]time.Time, len(s.revoked)),
 		nextQR:  s.nextQR,
+		camp:    s.camp.clone(),
 		hooks:   s.hooks.clone(),
 	}
 	for k, v := range s.revoked {

@@ -39,12 +39,12 @@ type auditRow struct {
 
 func auditRowFrom(e domain.AuditEvent) auditRow {
 	return auditRow{At: dbTime(e.At), Type: string(e.Type), UserID: int64(e.UserID), InviterID: int64(e.InviterID),
-		CampaignID: e.CampaignID, Channel: string(e.Channel), Reason: string(e.Reason)}
+		CampaignID: int64(e.CampaignID), Channel: string(e.Channel), Reason: string(e.Reason)}
 }
 
 func (r auditRow) domain() domain.AuditEvent {
 	return domain.AuditEvent{At: r.At.UTC(), Type: domain.AuditType(r.Type), UserID: domain.UserID(r.UserID),
-		InviterID: domain.UserID(r.InviterID), CampaignID: r.CampaignID, Channel: domain.Channel(r.Channel), Reason: domain.AuditReason(r.Reason)}
+		InviterID: domain.UserID(r.InviterID), CampaignID: domain.CampaignID(r.CampaignID), Channel: domain.Channel(r.Channel), Reason: domain.AuditReason(r.Reason)}
 }
 
 // Append implements application.AuditLog with one multi-row INSERT, inside the

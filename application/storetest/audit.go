@@ -160,7 +160,7 @@ func testAuditAttempts(t *testing.T, s HookStores) {
 	a, other := hookUser(t, s, "oA", "A"), hookUser(t, s, "oO", "O")
 	f1, f2, f3 := hookUser(t, s, "oF1", "小明"), hookUser(t, s, "oF2", ""), hookUser(t, s, "oF3", "Zed")
 	refused := domain.AuditEvent{At: base.Add(time.Minute), Type: domain.AuditInviteRefused, UserID: f1.ID, InviterID: a.ID, Channel: domain.ChannelScan, Reason: domain.ReasonAlreadyInvited}
-	revoked := domain.AuditEvent{At: base.Add(time.Hour), Type: domain.AuditInviteRevoked, UserID: f2.ID, InviterID: a.ID, Channel: domain.ChannelLink, CampaignID: 3, Reason: domain.ReasonUnfollowedDuringHold}
+	revoked := domain.AuditEvent{At: base.Add(time.Hour), Type: domain.AuditInviteRevoked, UserID: f2.ID, InviterID: a.ID, Channel: domain.ChannelLink, CampaignID: 3, Reason: domain.AuditReason(domain.ReasonUnfollowedDuringHold)}
 	mustAppend(t, s,
 		refused,
 		domain.AuditEvent{At: base.Add(2 * time.Minute), Type: domain.AuditInviteRecorded, UserID: f3.ID, InviterID: a.ID, Channel: domain.ChannelScan},

@@ -135,7 +135,7 @@ func TestKilledInstanceLosesNoWebhook(t *testing.T) {
 			rec := &killRecorder{arrivals: map[string][]time.Time{}, invitee: map[int64]string{}}
 			srv := httptest.NewServer(rec)
 			t.Cleanup(srv.Close)
-			if status, b := a.admin("POST", "/admin/api/webhooks", map[string]any{"url": srv.URL, "event_types": []string{"invite.created"}}); status != http.StatusCreated {
+			if status, b := a.hookAdmin("POST", "/admin/api/webhooks", map[string]any{"url": srv.URL, "event_types": []string{"invite.created"}}); status != http.StatusCreated {
 				t.Fatalf("register: %d %s", status, b)
 			}
 			_, inviterBrowser, _ := a.loggedIn("阿强")

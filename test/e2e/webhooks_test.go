@@ -89,7 +89,7 @@ func (r *receiver) ofType(typ string) []hookCall {
 }
 
 // admin sends an admin API request with a JSON body (or none) and returns status and body.
-func (a *app) admin(method, path string, in any) (int, []byte) {
+func (a *app) hookAdmin(method, path string, in any) (int, []byte) {
 	a.t.Helper()
 	var body io.Reader
 	if in != nil {
@@ -119,7 +119,7 @@ func (a *app) register(r *receiver, types ...string) webhookEndpoint {
 	if types == nil {
 		types = []string{}
 	}
-	status, b := a.admin("POST", "/admin/api/webhooks", map[string]any{"url": r.srv.URL + "/hook", "event_types": types})
+	status, b := a.hookAdmin("POST", "/admin/api/webhooks", map[string]any{"url": r.srv.URL + "/hook", "event_types": types})
 	if status != http.StatusCreated {
 		a.t.Fatalf("POST /admin/api/webhooks: %d %s", status, b)
 	}
@@ -143,7 +143,7 @@ type hookDelivery struct {
 
 func (a *app) deliveries(endpoint int64) []hookDelivery {
 	a.t.Helper()
-	status, b := a.admin("GET", fmt.Sprintf("/admin/api/webhooks/%d/deliveries?limit=100", endpoint), nil)
+	status, b := a.hookAdmin("GET", fmt.Sprintf("/admin/api/webhooks/%d/deliveries?limit=100", endpoint), nil)
 	if status != http.StatusOK {
 		a.t.Fatalf("deliveries: %d %s", status, b)
 	}
@@ -165,12 +165,12 @@ func TestWebhookLoopbackRefused(t *testing.T) {
 	t.Parallel()
 	scenario(t, harness.Options{}, func(t *testing.T, a *app) {
 		for _, u := range []string{"http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://[::1]:9/", "http://169.254.169.254/latest/meta-data/", "ftp://example.com/"} {
-			status, b := a.admin("POST", "/admin/api/webhooks", map[string]any{"url": u, "event_types": []string{}})
+			status, b := a.hookAdmin("POST", "/admin/api/webhooks", map[string]any{"url": u, "event_types": []string{}})
 			if status != http.StatusBadRequest || !bytes.Contains(b, []byte(`"code"`)) {
 				t.Errorf("POST %s: %d %s, want 400", u, status, b)
 			}
 		}
-		status, b := a.admin("GET", "/admin/api/webhooks", nil)
+		status, b := a.hookAdmin("GET", "/admin/api/webhooks", nil)
 		if status != http.StatusOK || !bytes.Contains(b, []byte(`"items":[]`)) {
 			t.Fatalf("after refusals: %d %s", status, b)
 		}
