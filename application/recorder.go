@@ -160,6 +160,30 @@ func InvitePayloadOf(inv domain.Invite, inviter, invitee domain.User) InvitePayl
 	return p
 }
 
+// RewardPayload is the data of reward.granted: the grant as the admin rewards list
+// shows it.
+type RewardPayload struct {
+	ID         int64     `json:"id"`
+	User       UserRef   `json:"user"`
+	CampaignID int64     `json:"campaign_id"`
+	Tier       int       `json:"tier"`
+	Reward     string    `json:"reward"`
+	Status     string    `json:"status"`
+	Code       *string   `json:"code"`
+	GrantedAt  time.Time `json:"granted_at"`
+}
+
+// RewardPayloadOf builds the payload of a grant to u.
+func RewardPayloadOf(g domain.Grant, u domain.User) RewardPayload {
+	p := RewardPayload{ID: int64(g.ID), User: RefOf(u), CampaignID: int64(g.CampaignID), Tier: g.Tier, Reward: g.Reward,
+		Status: string(g.Status), GrantedAt: g.GrantedAt.UTC()}
+	if g.Code != "" {
+		c := g.Code
+		p.Code = &c
+	}
+	return p
+}
+
 // UserPayload is the data of user.* messages: the person as the admin search shows them.
 type UserPayload struct {
 	ID        int64     `json:"id"`

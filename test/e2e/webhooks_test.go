@@ -246,3 +246,66 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 		})
 	})
 }
+
+// One friend's invite over its whole life, as a receiver sees it: invite.created
+// (pending in the running campaign), invite.qualified when the hold ends, then
+// reward.granted for the inviter; the person's audit trail says the same.
+func TestWebhookInviteLifecycle(t *testing.T) {
+	t.Parallel()
+	scenario(t, allowPrivate, func(t *testing.T, a *app) {
+		r := newReceiver(t)
+		a.register(r, "invite.created", "invite.qualified", "reward.granted")
+		A, bA, mA := a.loggedIn("活动发起人")
+		a.startCampaign("2s", `[{"threshold":1,"reward":"五元券"}]`)
+		B := a.newPerson("扫码好友")
+		wantReplied(t, "B scans A", a.scan(B, bA.qrcode().Ticket), thanks+A.Nickname)
+
+		eventually(t, holdWait, "invite.created, invite.qualified and reward.granted delivered", func() bool {
+			return len(r.ofType("invite.created")) > 0 && len(r.ofType("invite.qualified")) > 0 && len(r.ofType("reward.granted")) > 0
+		})
+		// Delivery order is not promised; the events' own times tell the story.
+		byType := map[string]map[string]any{}
+		at := map[string]time.Time{}
+		for _, c := range r.got() {
+			if !c.Verified {
+				t.Errorf("%s %s: signature not verified", c.Type, c.ID)
+			}
+			var body struct {
+				Timestamp time.Time      `json:"timestamp"`
+				Data      map[string]any `json:"data"`
+			}
+			_ = json.Unmarshal(c.Body, &body)
+			if byType[c.Type] != nil {
+				t.Errorf("%s received twice", c.Type)
+			}
+			byType[c.Type], at[c.Type] = body.Data, body.Timestamp
+		}
+		if len(byType) != 3 || at["invite.qualified"].Before(at["invite.created"]) || at["reward.granted"].Before(at["invite.qualified"]) {
+			t.Fatalf("received %v at %v, want invite.created, then invite.qualified, then reward.granted", byType, at)
+		}
+		created, qualified, reward := byType["invite.created"], byType["invite.qualified"], byType["reward.granted"]
+		if created["status"] != "pending" || qualified["status"] != "qualified" || created["id"] != qualified["id"] || created["campaign_id"] == nil {
+			t.Errorf("invite payloads: created %v, qualified %v", created, qualified)
+		}
+		if reward["reward"] != "五元券" || reward["status"] != "granted" || reward["user"].(map[string]any)["id"] != float64(mA.ID) {
+			t.Errorf("reward payload %v", reward)
+		}
+		invitee := int64(created["invitee"].(map[string]any)["id"].(float64))
+		status, b := a.hookAdmin("GET", fmt.Sprintf("/admin/api/users/%d/events", invitee), nil)
+		var trail struct {
+			Items []struct {
+				Type string `json:"type"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(b, &trail); status != http.StatusOK || err != nil {
+			t.Fatalf("events: %d %s", status, b)
+		}
+		var kinds []string
+		for _, it := range trail.Items {
+			kinds = append(kinds, it.Type)
+		}
+		if fmt.Sprint(kinds) != "[subscribe invite_recorded invite_qualified]" {
+			t.Errorf("B's trail %v", kinds)
+		}
+	})
+}
