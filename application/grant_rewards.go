@@ -35,7 +35,9 @@ type GrantRewardsService struct {
 
 // SetRecorder makes every grant write reward_granted and reward.granted in its own
 // transaction (a grant recorded out of stock is no reward and writes neither).
-func (s *GrantRewardsService) SetRecorder(users UserRepository, r *Recorder) { s.users, s.recorder = users, r }
+func (s *GrantRewardsService) SetRecorder(users UserRepository, r *Recorder) {
+	s.users, s.recorder = users, r
+}
 
 // recordGrant writes what a grant leaves in the audit trail and the outbox.
 func (s *GrantRewardsService) recordGrant(ctx context.Context, g domain.Grant) error {
