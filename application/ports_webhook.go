@@ -67,6 +67,9 @@ type WebhookDeliveries interface {
 	// the delivery is gone), and the delivery's new state only if the claim still
 	// stands (same attempt number and holder). It reports whether the claim stood.
 	Finish(ctx context.Context, c ClaimedDelivery, o AttemptOutcome) (bool, error)
+	// FinishAll is Finish for a batch, in one transaction (one commit for a whole
+	// round of attempts); it reports, in order, whether each claim stood.
+	FinishAll(ctx context.Context, done []Finished) ([]bool, error)
 	// Deliveries pages through an endpoint's deliveries, newest first.
 	Deliveries(ctx context.Context, endpoint domain.WebhookEndpointID, page Page) ([]Delivery, Cursor, error)
 	// DeliveryAttempts returns the log of one delivery's attempts, oldest first;
@@ -94,6 +97,12 @@ type ClaimedDelivery struct {
 	Holder   string
 	Message  OutboxMessage
 	Endpoint domain.WebhookEndpoint
+}
+
+// Finished is a claimed attempt with its outcome.
+type Finished struct {
+	Claim   ClaimedDelivery
+	Outcome AttemptOutcome
 }
 
 // AttemptOutcome is what one attempt did and what the delivery becomes.

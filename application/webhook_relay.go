@@ -100,62 +100,97 @@ func (r *WebhookRelay) Route(ctx context.Context) (int, error) {
 	return len(msgs), nil
 }
 
-// DeliverDue claims due deliveries and makes one attempt of each, concurrently, and
-// reports how many it attempted.
+// finishTimeout bounds recording a round's outcomes once the relay is stopping.
+const finishTimeout = 5 * time.Second
+
+// DeliverDue claims due deliveries, makes one attempt of each, concurrently, records
+// the round's outcomes in one transaction, and reports how many it attempted.
 func (r *WebhookRelay) DeliverDue(ctx context.Context) (int, error) {
 	now := r.clock.Now()
 	claimed, err := r.deliveries.Claim(ctx, r.opts.Holder, now, now.Add(r.opts.Lease), r.opts.Batch)
-	if err != nil {
-		return 0, fmt.Errorf("claim webhooks: %w", err)
+	if err != nil || len(claimed) == 0 {
+		return 0, wrapNonNil("claim webhooks", err)
 	}
+	done := make([]Finished, len(claimed))
+	sent := make([]bool, len(claimed))
 	sem := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	for _, c := range claimed {
+	for i, c := range claimed {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := r.attempt(ctx, c); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
+			done[i], sent[i] = r.attempt(ctx, c)
 		}()
 	}
 	wg.Wait()
-	return len(claimed), errors.Join(errs...)
+	var finished []Finished
+	for i := range done {
+		if sent[i] {
+			finished = append(finished, done[i])
+		}
+	}
+	// Outcomes already known are recorded even when the relay is stopping: fewer
+	// repeats after a restart.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
+	if _, err := r.deliveries.FinishAll(fctx, finished); err != nil {
+		return len(claimed), fmt.Errorf("finish webhook attempts: %w", err)
+	}
+	if r.opts.OnAttempt != nil {
+		for _, f := range finished {
+			r.opts.OnAttempt(f.Claim, f.Outcome)
+		}
+	}
+	return len(claimed), r.updateHealthAll(fctx, finished)
 }
 
-// attempt sends one claimed delivery and records the outcome. When ctx ends during
-// the send (shutdown) nothing is recorded: the lease runs out and another instance
-// makes the attempt again, with the same webhook-id.
-func (r *WebhookRelay) attempt(ctx context.Context, c ClaimedDelivery) error {
+// attempt sends one claimed delivery and says what it did; ok is false when ctx
+// ended during the send (shutdown): then nothing is recorded, the lease runs out
+// and another instance makes the attempt again, with the same webhook-id.
+func (r *WebhookRelay) attempt(ctx context.Context, c ClaimedDelivery) (Finished, bool) {
 	started := r.clock.Now()
 	resp := r.sender.Send(ctx, WebhookRequest{
 		URL: c.Endpoint.URL, Secret: c.Endpoint.Secret, MessageID: c.Message.ID, Timestamp: started, Body: c.Message.Body,
 	})
 	if ctx.Err() != nil {
-		return nil
+		return Finished{}, false
 	}
-	done := r.clock.Now()
 	o := AttemptOutcome{StartedAt: started, Duration: resp.Duration, StatusCode: resp.StatusCode, Status: domain.DeliveryDelivered}
-	ok := resp.Err == nil && domain.WebhookSucceeded(resp.StatusCode)
-	if !ok {
+	if resp.Err != nil || !domain.WebhookSucceeded(resp.StatusCode) {
 		o.Error = failureText(resp)
 		o.Status = domain.DeliveryFailed
-		if next, again := domain.NextWebhookAttempt(c.Attempt, done); again {
+		if next, again := domain.NextWebhookAttempt(c.Attempt, r.clock.Now()); again {
 			o.Status, o.NextAt = domain.DeliveryPending, next
 		}
 	}
-	if _, err := r.deliveries.Finish(ctx, c, o); err != nil {
-		return fmt.Errorf("finish webhook attempt: %w", err)
+	return Finished{Claim: c, Outcome: o}, true
+}
+
+// updateHealthAll updates each endpoint of a round once: it failed every attempt
+// of the round, or it did not.
+func (r *WebhookRelay) updateHealthAll(ctx context.Context, done []Finished) error {
+	type health struct {
+		e  domain.WebhookEndpoint
+		ok bool
 	}
-	if r.opts.OnAttempt != nil {
-		r.opts.OnAttempt(c, o)
+	by := map[domain.WebhookEndpointID]*health{}
+	var order []domain.WebhookEndpointID
+	for _, f := range done {
+		h := by[f.Claim.Endpoint.ID]
+		if h == nil {
+			h = &health{e: f.Claim.Endpoint}
+			by[f.Claim.Endpoint.ID] = h
+			order = append(order, h.e.ID)
+		}
+		h.ok = h.ok || f.Outcome.Status == domain.DeliveryDelivered
 	}
-	return r.updateHealth(ctx, c.Endpoint, ok, done)
+	var errs []error
+	now := r.clock.Now()
+	for _, id := range order {
+		errs = append(errs, r.updateHealth(ctx, by[id].e, by[id].ok, now))
+	}
+	return errors.Join(errs...)
 }
 
 // updateHealth keeps the endpoint's run of failures, writing only on a change (the

@@ -267,29 +267,45 @@ func (w *Webhooks) Claim(ctx context.Context, holder string, now, leaseUntil tim
 
 // Finish implements application.WebhookDeliveries.
 func (w *Webhooks) Finish(ctx context.Context, c application.ClaimedDelivery, o application.AttemptOutcome) (bool, error) {
-	stood := false
+	stood, err := w.FinishAll(ctx, []application.Finished{{Claim: c, Outcome: o}})
+	if err != nil {
+		return false, err
+	}
+	return stood[0], nil
+}
+
+// FinishAll implements application.WebhookDeliveries.
+func (w *Webhooks) FinishAll(ctx context.Context, done []application.Finished) ([]bool, error) {
+	out := make([]bool, len(done))
 	err := w.s.with(ctx, func(st *state) error {
-		h := &st.hooks
-		for i := range h.deliveries {
-			d := &h.deliveries[i]
-			if d.id != c.DeliveryID {
-				continue
-			}
-			h.attempts = append(h.attempts, attemptRow{delivery: c.DeliveryID, log: application.AttemptLog{
-				Attempt: c.Attempt, StartedAt: norm(o.StartedAt), Duration: o.Duration.Truncate(time.Microsecond), StatusCode: o.StatusCode, Error: o.Error}})
-			if d.attempts != c.Attempt || d.leaseHolder != c.Holder {
-				continue
-			}
-			d.status, d.lastStatus, d.leaseHolder, d.leaseUntil = o.Status, o.StatusCode, "", time.Time{}
-			d.nextAt = time.Time{}
-			if o.Status == domain.DeliveryPending {
-				d.nextAt = norm(o.NextAt)
-			}
-			stood = true
+		for i, f := range done {
+			out[i] = st.hooks.finish(f.Claim, f.Outcome)
 		}
 		return nil
 	})
-	return stood, err
+	return out, err
+}
+
+// finish applies one outcome; it reports whether the claim stood.
+func (h *hookState) finish(c application.ClaimedDelivery, o application.AttemptOutcome) bool {
+	for i := range h.deliveries {
+		d := &h.deliveries[i]
+		if d.id != c.DeliveryID {
+			continue
+		}
+		h.attempts = append(h.attempts, attemptRow{delivery: c.DeliveryID, log: application.AttemptLog{
+			Attempt: c.Attempt, StartedAt: norm(o.StartedAt), Duration: o.Duration.Truncate(time.Microsecond), StatusCode: o.StatusCode, Error: o.Error}})
+		if d.attempts != c.Attempt || d.leaseHolder != c.Holder {
+			return false
+		}
+		d.status, d.lastStatus, d.leaseHolder, d.leaseUntil = o.Status, o.StatusCode, "", time.Time{}
+		d.nextAt = time.Time{}
+		if o.Status == domain.DeliveryPending {
+			d.nextAt = norm(o.NextAt)
+		}
+		return true
+	}
+	return false
 }
 
 // Deliveries implements application.WebhookDeliveries.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -229,21 +230,29 @@ func (w *Webhooks) Route(ctx context.Context, routes []application.Route, now ti
 	if w.db.dialect == DialectSQLite {
 		ignore = "ON CONFLICT (message_id, endpoint_id) DO NOTHING"
 	}
+	// Messages going to the same endpoints (usually all of them) share one statement.
+	groups := map[string][]int64{}
+	targets := map[string][]int64{}
+	ids := make([]int64, 0, len(routes))
+	for _, r := range routes {
+		ids = append(ids, r.Message)
+		if len(r.Endpoints) == 0 {
+			continue
+		}
+		eps := make([]int64, len(r.Endpoints))
+		for i, e := range r.Endpoints {
+			eps[i] = int64(e)
+		}
+		key := fmt.Sprint(eps)
+		groups[key] = append(groups[key], r.Message)
+		targets[key] = eps
+	}
 	return w.db.InTx(ctx, func(ctx context.Context) error {
 		db := w.db.idb(ctx)
-		ids := make([]int64, 0, len(routes))
-		for _, r := range routes {
-			ids = append(ids, r.Message)
-			if len(r.Endpoints) == 0 {
-				continue
-			}
-			eps := make([]int64, len(r.Endpoints))
-			for i, e := range r.Endpoints {
-				eps[i] = int64(e)
-			}
+		for key, msgs := range groups {
 			_, err := db.ExecContext(ctx, `INSERT INTO webhook_deliveries (message_id, endpoint_id, status, attempts, next_attempt_at, lease_holder, last_status, created_at)
 				SELECT m.id, e.id, ?, 0, ?, '', 0, m.created_at FROM webhook_messages AS m JOIN webhook_endpoints AS e ON e.id IN (?)
-				WHERE m.id = ? `+ignore, string(domain.DeliveryPending), dbTime(now), bun.In(eps), r.Message)
+				WHERE m.id IN (?) `+ignore, string(domain.DeliveryPending), dbTime(now), bun.In(targets[key]), bun.In(msgs))
 			if err != nil {
 				return w.db.mapErr("webhook deliveries", err)
 			}
@@ -326,41 +335,75 @@ func (w *Webhooks) claimed(ctx context.Context, holder string, ids []int64) ([]a
 	return out, nil
 }
 
-// Finish implements application.WebhookDeliveries: the log line and, if the claim
-// still stands, the delivery's new state, in one transaction.
+// Finish implements application.WebhookDeliveries.
 func (w *Webhooks) Finish(ctx context.Context, c application.ClaimedDelivery, o application.AttemptOutcome) (bool, error) {
-	stood := false
+	stood, err := w.FinishAll(ctx, []application.Finished{{Claim: c, Outcome: o}})
+	if err != nil {
+		return false, err
+	}
+	return stood[0], nil
+}
+
+// FinishAll implements application.WebhookDeliveries in one transaction: one
+// conditional UPDATE per delivery (it matches only while the claim stands), then
+// one multi-row INSERT of the log lines of the deliveries that still exist (a late
+// outcome is logged too, but not for a delivery whose endpoint was deleted).
+func (w *Webhooks) FinishAll(ctx context.Context, done []application.Finished) ([]bool, error) {
+	stood := make([]bool, len(done))
+	if len(done) == 0 {
+		return stood, nil
+	}
 	err := w.db.InTx(ctx, func(ctx context.Context) error {
 		db := w.db.idb(ctx)
-		q := db.NewUpdate().Model((*deliveryRow)(nil)).
-			Set("status = ?", string(o.Status)).Set("last_status = ?", o.StatusCode).
-			Set("lease_holder = ''").Set("lease_until = NULL").
-			Where("id = ?", c.DeliveryID).Where("attempts = ?", c.Attempt).Where("lease_holder = ?", c.Holder)
-		if o.Status == domain.DeliveryPending {
-			q = q.Set("next_attempt_at = ?", dbTime(o.NextAt))
-		} else {
-			q = q.Set("next_attempt_at = NULL")
-		}
-		res, err := q.Exec(ctx)
-		n, err := w.db.affected("webhook delivery", res, err)
-		if err != nil {
-			return err
-		}
-		stood = n == 1
-		if !stood {
-			// A late outcome is still logged, unless the delivery is gone (its
-			// endpoint was deleted meanwhile): no orphan log lines.
-			exists, err := db.NewSelect().Model((*deliveryRow)(nil)).Where("id = ?", c.DeliveryID).Exists(ctx)
-			if err != nil || !exists {
-				return w.db.mapErr("webhook delivery", err)
+		var late []int64
+		for i, f := range done {
+			c, o := f.Claim, f.Outcome
+			q := db.NewUpdate().Model((*deliveryRow)(nil)).
+				Set("status = ?", string(o.Status)).Set("last_status = ?", o.StatusCode).
+				Set("lease_holder = ''").Set("lease_until = NULL").
+				Where("id = ?", c.DeliveryID).Where("attempts = ?", c.Attempt).Where("lease_holder = ?", c.Holder)
+			if o.Status == domain.DeliveryPending {
+				q = q.Set("next_attempt_at = ?", dbTime(o.NextAt))
+			} else {
+				q = q.Set("next_attempt_at = NULL")
+			}
+			res, err := q.Exec(ctx)
+			n, err := w.db.affected("webhook delivery", res, err)
+			if err != nil {
+				return err
+			}
+			if stood[i] = n == 1; !stood[i] {
+				late = append(late, c.DeliveryID)
 			}
 		}
-		log := attemptRow{DeliveryID: c.DeliveryID, Attempt: c.Attempt, StartedAt: dbTime(o.StartedAt),
-			DurationUS: o.Duration.Microseconds(), StatusCode: o.StatusCode, Error: o.Error}
-		_, err = db.NewInsert().Model(&log).Exec(ctx)
+		exists := map[int64]bool{}
+		if len(late) > 0 {
+			var ids []int64
+			if err := db.NewSelect().Model((*deliveryRow)(nil)).Column("id").Where("id IN (?)", bun.In(late)).Scan(ctx, &ids); err != nil {
+				return w.db.mapErr("webhook delivery", err)
+			}
+			for _, id := range ids {
+				exists[id] = true
+			}
+		}
+		logs := make([]attemptRow, 0, len(done))
+		for i, f := range done {
+			c, o := f.Claim, f.Outcome
+			if stood[i] || exists[c.DeliveryID] {
+				logs = append(logs, attemptRow{DeliveryID: c.DeliveryID, Attempt: c.Attempt, StartedAt: dbTime(o.StartedAt),
+					DurationUS: o.Duration.Microseconds(), StatusCode: o.StatusCode, Error: o.Error})
+			}
+		}
+		if len(logs) == 0 {
+			return nil
+		}
+		_, err := db.NewInsert().Model(&logs).Exec(ctx)
 		return w.db.mapErr("webhook attempt", err)
 	})
-	return stood, err
+	if err != nil {
+		return nil, err
+	}
+	return stood, nil
 }
 
 // Deliveries implements application.WebhookDeliveries from the (endpoint_id,

@@ -40,6 +40,7 @@ func RunHooks(t *testing.T, newStores func(t *testing.T) HookStores) {
 		{"OutboxRaceClaim", testOutboxRaceClaim},
 		{"OutboxLeaseTakeover", testOutboxLeaseTakeover},
 		{"OutboxRetryAndList", testOutboxRetryAndList},
+		{"OutboxFinishAll", testOutboxFinishAll},
 		{"EndpointHealth", testEndpointHealth},
 		{"OutboxPrune", testOutboxPrune},
 	}

@@ -389,3 +389,39 @@ func testOutboxPrune(t *testing.T, s HookStores) {
 		}
 	}
 }
+
+func testOutboxFinishAll(t *testing.T, s HookStores) {
+	ctx := context.Background()
+	e := mustEndpoint(t, s, "https://batch.example/")
+	for i := range 3 {
+		mustEnqueue(t, s, outboxMsg(fmt.Sprint("msg_b", i), domain.EventUserFollowed, base))
+	}
+	routeAll(t, s, base, e.ID)
+	stale := mustClaim(t, s, "old", base, 1)[0]
+	now := base.Add(2 * time.Minute) // the first claim's lease has run out
+	claims := mustClaim(t, s, "new", now, 10)
+	if len(claims) != 3 {
+		t.Fatalf("claimed %d, want 3", len(claims))
+	}
+	var batch []application.Finished
+	for _, c := range claims {
+		batch = append(batch, application.Finished{Claim: c, Outcome: application.AttemptOutcome{StartedAt: now, StatusCode: 200, Status: domain.DeliveryDelivered}})
+	}
+	batch = append(batch, application.Finished{Claim: stale, Outcome: application.AttemptOutcome{StartedAt: base, StatusCode: 500, Status: domain.DeliveryFailed}})
+	stood, err := s.Deliveries.FinishAll(ctx, batch)
+	if err != nil || len(stood) != 4 || !stood[0] || !stood[1] || !stood[2] || stood[3] {
+		t.Fatalf("FinishAll = %v, %v; want the three current claims to stand and the stale one not", stood, err)
+	}
+	items, _, _ := s.Deliveries.Deliveries(ctx, e.ID, application.Page{})
+	for _, d := range items {
+		if d.Status != domain.DeliveryDelivered || d.LastStatus != 200 {
+			t.Errorf("delivery %+v after the batch", d)
+		}
+	}
+	if log, _ := s.Deliveries.DeliveryAttempts(ctx, e.ID, stale.DeliveryID); len(log) != 2 {
+		t.Errorf("the re-claimed delivery logs %d attempts, want 2 (the late one included)", len(log))
+	}
+	if stood, err := s.Deliveries.FinishAll(ctx, nil); err != nil || len(stood) != 0 {
+		t.Errorf("FinishAll(nil) = %v, %v", stood, err)
+	}
+}
