@@ -61,7 +61,7 @@ func (a *Audit) Append(ctx context.Context, events ...domain.AuditEvent) error {
 		rows[i] = auditRowFrom(e)
 	}
 	_, err := a.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-		return db.NewInsert().Model(&rows).Exec(ctx)
+		return db.NewInsert().Model(&rows).Returning("NULL").Exec(ctx) // no ids read back: nothing needs them (no RETURNING scan)
 	})
 	return a.db.mapErr("audit event", err)
 }

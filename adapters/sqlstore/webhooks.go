@@ -117,7 +117,7 @@ func (w *Webhooks) Enqueue(ctx context.Context, msgs ...application.OutboxMessag
 		rows[i] = messageRow{MsgID: m.ID, EventType: string(m.EventType), Body: m.Body, CreatedAt: dbTime(m.CreatedAt)}
 	}
 	_, err := w.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-		return db.NewInsert().Model(&rows).Exec(ctx)
+		return db.NewInsert().Model(&rows).Returning("NULL").Exec(ctx) // no ids read back: nothing needs them (no RETURNING scan)
 	})
 	return w.db.mapErr("webhook message", err)
 }
@@ -397,7 +397,7 @@ func (w *Webhooks) FinishAll(ctx context.Context, done []application.Finished) (
 		if len(logs) == 0 {
 			return nil
 		}
-		_, err := db.NewInsert().Model(&logs).Exec(ctx)
+		_, err := db.NewInsert().Model(&logs).Returning("NULL").Exec(ctx)
 		return w.db.mapErr("webhook attempt", err)
 	})
 	if err != nil {
