@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -306,6 +307,43 @@ func TestWebhookInviteLifecycle(t *testing.T) {
 		}
 		if fmt.Sprint(kinds) != "[subscribe invite_recorded invite_qualified]" {
 			t.Errorf("B's trail %v", kinds)
+		}
+	})
+}
+
+// "Why didn't my friend count?": a friend who was already known opens the inviter's
+// link (on a new phone, so they log in again); the inviter's /api/me/attempts says
+// so, with the friend's nickname masked, and the friend's trail shows the refusal.
+func TestAttemptsExplainAFriendWhoDidNotCount(t *testing.T) {
+	t.Parallel()
+	scenario(t, harness.Options{}, func(t *testing.T, a *app) {
+		_, bA, mA := a.loggedIn("邀请人")
+		B, _, mB := a.loggedIn("小明")
+		a.browser().landOnMe(a.URL+"/i/"+mA.InviteCode, B)
+
+		var got struct {
+			Items []struct {
+				Nickname string  `json:"nickname"`
+				Channel  *string `json:"channel"`
+				Reason   string  `json:"reason"`
+				At       string  `json:"at"`
+			} `json:"items"`
+		}
+		bA.getJSON("/api/me/attempts", &got)
+		if len(got.Items) != 1 || got.Items[0].Nickname != "小*" || got.Items[0].Reason != "not_new" ||
+			got.Items[0].Channel == nil || *got.Items[0].Channel != "link" {
+			t.Fatalf("/api/me/attempts = %+v, want 小* through the link, not_new", got.Items)
+		}
+		if _, err := time.Parse(time.RFC3339, got.Items[0].At); err != nil {
+			t.Errorf("at %q: %v", got.Items[0].At, err)
+		}
+		status, b := a.hookAdmin("GET", fmt.Sprintf("/admin/api/users/%d/events", mB.ID), nil)
+		if status != http.StatusOK || !bytes.Contains(b, []byte(`"reason":"not_new"`)) || !bytes.Contains(b, []byte(`"type":"link_opened"`)) {
+			t.Fatalf("B's events: %d %s", status, b)
+		}
+		status, b = a.hookAdmin("GET", "/admin/api/users?q="+url.QueryEscape("小"), nil)
+		if status != http.StatusOK || !bytes.Contains(b, []byte(fmt.Sprintf(`"id":%d`, mB.ID))) {
+			t.Fatalf("search 小: %d %s", status, b)
 		}
 	})
 }
