@@ -65,6 +65,10 @@ type storeOut struct {
 	QRCodes  application.QRCodeRepository
 	Tokens   application.TokenStore
 	Sessions application.SessionRevocations
+	// The chat loop's stores: kefu windows, poster media, notices.
+	KefuWindows application.KefuWindows
+	PosterMedia application.PosterMediaCache
+	Notices     application.NoticeStore
 	// The campaign ports.
 	Campaigns application.CampaignRepository
 	Lifecycle application.InviteLifecycleRepository
@@ -83,6 +87,7 @@ func storePorts(db *sqlstore.DB) storeOut {
 	return storeOut{
 		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
+		KefuWindows: db.Chat(), PosterMedia: db.Chat(), Notices: db.Chat(),
 		Campaigns: db.Campaigns(), Lifecycle: db.InviteLifecycle(), Grants: db.Grants(), Codes: db.Codes(),
 		Audit: db.Audit(), People: db.Audit(), Outbox: db.Webhooks(), Endpoints: db.Webhooks(), Deliveries: db.Webhooks(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},

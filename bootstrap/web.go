@@ -60,6 +60,10 @@ type routerIn struct {
 	OAuth       application.WeChatOAuth
 	Users       application.UserRepository
 	Sessions    application.SessionRevocations
+	// The chat loop (menu admin, /me/poster.png, notices).
+	Menu    *application.MenuAdmin
+	Poster  *application.PosterService
+	Notices *application.Notifier
 	// The audit trail and webhooks.
 	People       *application.PeopleQuery
 	PersonEvents *application.PersonEventsQuery
@@ -126,6 +130,7 @@ func newRouter(in routerIn) (routerOut, error) {
 	}, httpadapter.Services{
 		Login: in.Login, Me: in.Me, Invitees: in.Invitees, QRCode: in.QRCode, Stats: in.Stats,
 		Leaderboard: in.Leaderboard, Invites: in.Invites, OAuth: in.OAuth, Users: in.Users, Sessions: in.Sessions,
+		Menu: in.Menu, Poster: in.Poster, Notices: in.Notices,
 		People: in.People, PersonEvents: in.PersonEvents, Attempts: in.Attempts, Webhooks: in.Webhooks, Deliveries: in.Deliveries,
 		Share:     in.Share,
 		Campaigns: in.Campaigns.services(),

@@ -150,7 +150,8 @@ type envOpt struct {
 	adminToken string
 	policy     *application.QRPolicy
 	mounts     []Mount
-	store      *memory.Store // shared with another env: two instances on one database
+	store      *memory.Store           // shared with another env: two instances on one database
+	menus      application.WeChatMenus // set: the menu admin routes are on
 	// services, when set, adds or replaces services before the router is built.
 	services func(svc *Services, store *memory.Store, clock application.Clock)
 	location *time.Location
@@ -199,6 +200,9 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		Users:       users,
 		Sessions:    e.store.Sessions(),
 		Campaigns:   campaignServicesFor(e.store, e.clock),
+	}
+	if opt.menus != nil {
+		svc.Menu = application.NewMenuAdmin(opt.menus)
 	}
 	if opt.jssdk != "" {
 		svc.Share = application.NewShareConfigQuery(fakeJSSDK{ticket: "fake-ticket"}, application.ClockFunc(e.clock.Now), nil)

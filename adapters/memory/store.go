@@ -27,6 +27,7 @@ type state struct {
 	tokens  map[string]tokenRow
 	revoked map[string]time.Time // logged-out session ids → until
 	nextQR  int
+	chat    chatState     // kefu windows, poster media, notices (chat.go)
 	camp    campaignState // campaigns, grants, codes (campaigns.go)
 	hooks   hookState     // audit trail and webhooks (audit.go, webhooks.go)
 }
@@ -55,6 +56,7 @@ func (s state) clone() state {
 		tokens:  make(map[string]tokenRow, len(s.tokens)),
 		revoked: make(map[string]time.Time, len(s.revoked)),
 		nextQR:  s.nextQR,
+		chat:    s.chat.clone(),
 		camp:    s.camp.clone(),
 		hooks:   s.hooks.clone(),
 	}
