@@ -49,11 +49,11 @@ tools: ## check (and, as root, install) chromium and the Galera packages the tes
 # medians of 3 rounds, then the long memory run of BENCH_JOINS joins per store
 # (BENCH_JOINS=0 skips it). It ends with the table of issue 19's targets.
 BENCH_JOINS ?= 1000000
-BENCHFLAGS  ?= -campaign both -safe both -rounds 3 -joins $(BENCH_JOINS)
+BENCHFLAGS  ?= -campaign both -safe both -webhook -rounds 3 -joins $(BENCH_JOINS)
 
 .PHONY: bench
 bench: ## load benchmarks: callback hot path, store Join vs raw inserts, scan path end to end with the targets table
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./adapters/wechat/wxcrypto/ ./adapters/wechat/ ./adapters/sqlstore/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./adapters/wechat/wxcrypto/ ./adapters/wechat/ ./adapters/sqlstore/ ./test/webhookbench/
 	$(GO) test -run '^$$' -bench . -benchtime 100x ./adapters/poster/
 	$(GO) run ./test/loadbench $(BENCHFLAGS)
 

@@ -47,6 +47,7 @@ func main() {
 		safe    = flag.String("safe", "", "plaintext (off), safe mode (on), or both, one after the other (default: off, or on with -aes)")
 		joins   = flag.Int("joins", 0, "after the measured runs, a long memory run of this many scan joins per store (resident memory after the first 100k and at the end); 0 skips it")
 		camp    = flag.String("campaign", "both", "scan path without a running campaign (off), with one (on), or both, one after the other")
+		webhook = flag.Bool("webhook", false, "register a webhook endpoint on loopback for every event type, so the scan path writes its outbox messages")
 		rounds  = flag.Int("rounds", 1, "repeat the runs of each mode this many times, alternating with and without a campaign; the comparison uses the medians")
 		timeout = flag.Duration("timeout", 15*time.Minute, "bound on each mode, set-up included")
 		reqTO   = flag.Duration("req-timeout", 15*time.Second, "bound on each request")
@@ -102,7 +103,7 @@ func main() {
 			runs = append(runs, run{campaign: true, aes: false})
 		}
 		for i, r := range runs {
-			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: r.aes, Campaign: r.campaign, Timeout: *timeout, ReqTimeout: *reqTO,
+			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: r.aes, Campaign: r.campaign, Webhook: *webhook, Timeout: *timeout, ReqTimeout: *reqTO,
 				LogLevel: *logLvl, CPUProfile: *cpu, MutexProfile: *mutex, BlockProfile: *block, Trace: *trc, Logf: logf}
 			if *joins > 0 && i == len(runs)-1 {
 				cfg.Joins, cfg.Timeout, cfg.MemProfile = *joins, max(*timeout, 2*time.Hour), *memProf
