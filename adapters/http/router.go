@@ -90,6 +90,8 @@ type server struct {
 	now       func() time.Time
 	renderQR  func(content string) ([]byte, error)
 	cspHeader string
+
+	console *console // the operators' web console at /admin/
 }
 
 // NewRouter builds the HTTP handler: every route of the contract plus mounts,
@@ -139,11 +141,15 @@ func newServer(cfg Config, svc Services, ready Probe, gatherer prometheus.Gather
 	if err != nil {
 		return nil, err
 	}
+	con, err := newConsole(cfg.SessionSecret, reg)
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
 		cfg: cfg, svc: svc, ready: ready, gatherer: gatherer, log: log, metrics: m,
 		cookies: newCookies(cfg.SessionSecret, u.Scheme == "https", cfg.SessionTTL),
 		revoked: newExpirySet(200000), spent: newExpirySet(200000),
-		qrcache: newPNGCache(1000), pages: p,
+		qrcache: newPNGCache(1000), pages: p, console: con,
 		origin: u.Scheme + "://" + u.Host,
 		now:    time.Now, renderQR: renderQR,
 	}
@@ -180,6 +186,8 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/api/me", s.api(s.handleAPIMe)).Methods(get...)
 	r.Handle("/api/me/invitees", s.api(s.handleAPIInvitees)).Methods(get...)
 	r.Handle("/api/me/qrcode", s.api(s.handleAPIQRCode)).Methods(get...)
+
+	s.mountConsole(r)
 
 	admin := r.PathPrefix("/admin/api/").Subrouter()
 	admin.Use(s.requireAdmin)

@@ -1,0 +1,130 @@
+package httpadapter
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/gorilla/securecookie"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Console cookies: the operator's session and the sign-in form's CSRF nonce. Both
+// travel only to /admin/ and only from this site (SameSite=Strict).
+const (
+	consoleCookie     = "wxinvite_console"
+	consolePreCookie  = "wxinvite_console_pre"
+	consoleCookiePath = "/admin/"
+)
+
+// Console lifetimes.
+const (
+	// ConsoleSessionTTL is how long an operator stays signed in.
+	ConsoleSessionTTL = 12 * time.Hour
+	consolePreTTL     = time.Hour
+	// consoleWrongTokenDelay slows every wrong admin token down. It is a plain
+	// sleep in the request, not a lock: a cluster has no shared lock to honour, and
+	// the token's entropy is the real defence; the delay only makes guessing dear.
+	consoleWrongTokenDelay = time.Second
+)
+
+// console is the state of the operators' web console at /admin/.
+type console struct {
+	pages   *consolePages
+	session *securecookie.SecureCookie
+	pre     *securecookie.SecureCookie
+	signins *prometheus.CounterVec
+	sleep   func(r *http.Request, d time.Duration) // tests record instead of waiting
+}
+
+func newConsole(secret []byte, reg prometheus.Registerer) (*console, error) {
+	p, err := loadConsolePages()
+	if err != nil {
+		return nil, err
+	}
+	codec := func(label string, ttl time.Duration) *securecookie.SecureCookie {
+		c := securecookie.New(deriveKey(secret, label+"-hash"), deriveKey(secret, label+"-block")[:32])
+		c.SetSerializer(securecookie.JSONEncoder{})
+		c.MaxAge(int((ttl + time.Minute) / time.Second))
+		return c
+	}
+	signins := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wxinvite_console_signins_total",
+		Help: "Console sign-in attempts by result (ok, wrong_token, csrf).",
+	}, []string{"result"})
+	if err := register(reg, &signins); err != nil {
+		return nil, err
+	}
+	for _, res := range []string{"ok", "wrong_token", "csrf"} {
+		signins.WithLabelValues(res) // present at zero, so rate() alerts work from the start
+	}
+	return &console{
+		pages: p, session: codec("console", ConsoleSessionTTL), pre: codec("console-pre", consolePreTTL),
+		signins: signins, sleep: sleepRequest,
+	}, nil
+}
+
+// sleepRequest waits d or until the client goes away.
+func sleepRequest(r *http.Request, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
+// mountConsole adds the console's routes to r. With no admin token configured the
+// console does not exist (404), like the admin API.
+func (s *server) mountConsole(r *mux.Router) {
+	get := []string{http.MethodGet, http.MethodHead}
+	post := []string{http.MethodPost}
+	r.Handle("/admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently)).Methods(get...)
+	r.Handle("/admin/signin", s.consoleOpen(s.handleConsoleSignInPage)).Methods(get...)
+	r.Handle("/admin/signin", s.consoleOpen(s.handleConsoleSignIn)).Methods(post...)
+	r.Handle("/admin/signout", s.consoleAuth(s.handleConsoleSignOut)).Methods(post...)
+	r.Handle("/admin/", s.consoleAuth(s.handleConsoleDashboard)).Methods(get...)
+	r.Handle("/admin/invites", s.consoleAuth(s.handleConsoleInvites)).Methods(get...)
+	r.Handle("/admin/invites.csv", s.consoleAuth(s.handleConsoleInvitesCSV)).Methods(get...)
+}
+
+// consoleOpen serves a console route that needs no session (sign-in).
+func (s *server) consoleOpen(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.AdminToken == "" {
+			http.NotFound(w, r)
+			return
+		}
+		h(w, r)
+	})
+}
+
+// consoleHandler is a console route's handler; it gets the operator's session.
+type consoleHandler func(w http.ResponseWriter, r *http.Request, cs consoleSession)
+
+// consoleAuth serves a console route that needs a signed-in operator. Without a
+// session, pages redirect to sign-in; every POST must carry the session's CSRF
+// token (and, when the browser sends one, a same-origin Origin header).
+func (s *server) consoleAuth(h consoleHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.AdminToken == "" {
+			http.NotFound(w, r)
+			return
+		}
+		cs, ok := s.readConsoleSession(r)
+		if !ok {
+			next := "/admin/"
+			if (r.Method == http.MethodGet || r.Method == http.MethodHead) && len(r.URL.RequestURI()) < 1024 {
+				next = r.URL.RequestURI()
+			}
+			http.Redirect(w, r, "/admin/signin?next="+queryEscapePath(next), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && !s.consoleCSRFOK(r, cs) {
+			LoggerFrom(r.Context()).Warn("console post without a valid csrf token refused")
+			s.renderConsoleError(w, r, cs, http.StatusForbidden, "请求已失效", "页面停留太久或来自其他网站，请刷新后重试。", nil)
+			return
+		}
+		h(w, r, cs)
+	})
+}
