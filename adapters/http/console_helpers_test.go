@@ -19,7 +19,11 @@ type sleeps struct {
 	d  []time.Duration
 }
 
-func (s *sleeps) record(_ *http.Request, d time.Duration) { s.mu.Lock(); s.d = append(s.d, d); s.mu.Unlock() }
+func (s *sleeps) record(_ *http.Request, d time.Duration) {
+	s.mu.Lock()
+	s.d = append(s.d, d)
+	s.mu.Unlock()
+}
 func (s *sleeps) all() []time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
