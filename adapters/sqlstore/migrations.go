@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun/migrate"
@@ -29,7 +30,14 @@ type schemaStep struct {
 	sql           map[string][]string
 }
 
-var schemaSteps = []schemaStep{{
+// schemaSteps is every migration in order: each feature's file adds its slice here.
+var schemaSteps = slices.Concat(
+	baseSteps,
+	consoleSteps,
+)
+
+// baseSteps are the first wave's migrations.
+var baseSteps = []schemaStep{{
 	name: "20250601000001", comment: "initial_schema",
 	sql: map[string][]string{
 		DialectMySQL: {
