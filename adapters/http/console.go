@@ -28,6 +28,10 @@ const (
 	consoleWrongTokenDelay = time.Second
 )
 
+// consoleMaxBody bounds a console POST: a 2 MiB poster background or a long list of
+// redeem codes, with room for the form around it.
+const consoleMaxBody = 8 << 20
+
 // console is the state of the operators' web console at /admin/.
 type console struct {
 	pages   *consolePages
@@ -119,6 +123,9 @@ func (s *server) consoleAuth(h consoleHandler) http.Handler {
 			}
 			http.Redirect(w, r, "/admin/signin?next="+queryEscapePath(next), http.StatusSeeOther)
 			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, consoleMaxBody)
 		}
 		if r.Method == http.MethodPost && !s.consoleCSRFOK(r, cs) {
 			LoggerFrom(r.Context()).Warn("console post without a valid csrf token refused")

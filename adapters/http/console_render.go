@@ -27,6 +27,7 @@ var consoleZone = chinaTime
 
 var consoleFuncs = template.FuncMap{
 	"num":  formatCount,
+	"inc":  func(i int) int { return i + 1 },
 	"when": func(t time.Time) string { return t.In(consoleZone).Format("2006-01-02 15:04") },
 	"day":  func(t time.Time) string { return t.In(consoleZone).Format("2006-01-02") },
 	"iso":  apiTime,
