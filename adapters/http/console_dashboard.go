@@ -1,7 +1,11 @@
 package httpadapter
 
 import (
+	"errors"
 	"net/http"
+	"sync"
+
+	"github.com/wxinvite/wxinvite/application"
 
 	"github.com/wxinvite/wxinvite/domain"
 )
@@ -40,13 +44,22 @@ const consoleLeaderboardSize = 20
 
 // handleConsoleDashboard shows the headline numbers and the leaderboard.
 func (s *server) handleConsoleDashboard(w http.ResponseWriter, r *http.Request, cs consoleSession) {
-	st, err := s.svc.Stats.Stats(r.Context())
-	if err != nil {
-		s.renderConsoleError(w, r, cs, statusOf(err), "数据暂时无法读取", "请稍后刷新重试。", err)
-		return
-	}
-	top, err := s.svc.Leaderboard.Leaderboard(r.Context(), consoleLeaderboardSize)
-	if err != nil {
+	// The counts and the ranking are independent scans: on MySQL they run side by
+	// side on two connections, which halves the page's time on a big database.
+	var (
+		st         application.Stats
+		top        []application.LeaderboardEntry
+		errA, errB error
+		wg         sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		top, errB = s.svc.Leaderboard.Leaderboard(r.Context(), consoleLeaderboardSize)
+	}()
+	st, errA = s.svc.Stats.Stats(r.Context())
+	wg.Wait()
+	if err := errors.Join(errA, errB); err != nil {
 		s.renderConsoleError(w, r, cs, statusOf(err), "数据暂时无法读取", "请稍后刷新重试。", err)
 		return
 	}

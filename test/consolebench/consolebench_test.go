@@ -144,7 +144,9 @@ func BenchmarkConsolePagesMySQL(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS `" + name + "`") })
+	if os.Getenv("WXINVITE_BENCH_KEEP") == "" { // keep it to EXPLAIN the queries afterwards
+		b.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS `" + name + "`") })
+	}
 	u.Path = "/" + name
 	run(b, u.String(), func() (*bunDB, error) { return OpenMySQL(server + name + "?parseTime=true") })
 }
