@@ -51,9 +51,10 @@ bench: ## load benchmarks: callback hot path, store Join vs raw inserts, scan pa
 	$(GO) run ./test/loadbench $(BENCHFLAGS)
 
 .PHONY: lint
-lint: ## gofmt check and go vet
+lint: ## gofmt check, go vet and the layering test (imports follow README's drawing)
 	@out=$$(gofmt -l domain application adapters bootstrap test); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKG)
+	$(GO) test -count=1 ./test/layering/
 
 .PHONY: fmt
 fmt: ## format the code

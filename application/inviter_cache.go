@@ -12,6 +12,13 @@ import (
 // changes, so each instance looks it up once per TTL instead of once per friend. Only
 // the inviter's display name can be stale, by at most the TTL. Unknown codes are not
 // cached: a code may belong to someone a moment later.
+//
+// Why hand-written and not golang-lru's expirable LRU: application imports only
+// domain and the standard library (test/layering enforces it), and expiry here
+// follows the injected Clock (tests give explicit instants) while the expirable
+// LRU reads the wall clock. Its natural new home is a caching decorator of
+// UserRepository.ByInviteCode in the store adapter; that move touches join.go,
+// which the issue-12 domain work reshapes, so it waits for that to land.
 type inviterCache struct {
 	mu      sync.Mutex
 	ttl     time.Duration

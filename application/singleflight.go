@@ -9,8 +9,14 @@ var errFlightPanicked = errors.New("shared call panicked")
 
 // flight collapses concurrent calls for the same key into one: the first caller
 // does the work and the others wait for its result. It keeps two requests for one
-// user's QR code from making two WeChat calls (the standard library has no such
-// primitive and application imports nothing else).
+// user's QR code from making two WeChat calls, whichever adapter asks.
+//
+// Why not golang.org/x/sync/singleflight (which the adapters use): application
+// imports only domain and the standard library (test/layering enforces it), and
+// the guarantee belongs to the use case, not to one caller. Moving it out would
+// mean either a port every constructor call must fill for a 40-line primitive, or
+// each inbound adapter collapsing on its own (and the next one forgetting to).
+// Kept, with its own test (singleflight_internal_test.go).
 type flight[T any] struct {
 	mu    sync.Mutex
 	calls map[string]*flightCall[T]

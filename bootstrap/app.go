@@ -29,8 +29,17 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		StorageModule,
 		ApplicationModule,
 		WeChatModule,
-		EmulatorModule,
+		emulatorIfConfigured(cfg),
 		WebModule,
 		fx.Options(opts...),
 	)
+}
+
+// emulatorIfConfigured is the emulator module in emulator mode and nothing at all
+// with real credentials: the emulator is then absent from the graph.
+func emulatorIfConfigured(cfg Config) fx.Option {
+	if cfg.Emulator() {
+		return EmulatorModule
+	}
+	return fx.Options()
 }

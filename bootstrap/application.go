@@ -11,10 +11,8 @@ var ApplicationModule = fx.Module("application",
 	fx.Provide(
 		func() application.Clock { return application.SystemClock },
 		func() application.Random { return application.SystemRandom },
-		fx.Annotate(application.NewJoinService, fx.ParamTags(``, ``, ``, ``, ``, `group:"join_observers"`)),
-		func(cfg Config, users application.UserRepository, codes application.QRCodeRepository, wx application.WeChatQRCodes, clock application.Clock) *application.InviteQRCodeService {
-			return application.NewInviteQRCodeService(users, codes, wx, clock, cfg.QRPolicy)
-		},
+		newJoinService,
+		newInviteQRCodeService,
 		application.NewCompleteLoginService,
 		application.NewUnfollowService,
 		application.NewEnrichProfileService,
@@ -25,3 +23,30 @@ var ApplicationModule = fx.Module("application",
 		application.NewInviteListQuery,
 	),
 )
+
+type joinIn struct {
+	fx.In
+	Tx        application.Transactor
+	Users     application.UserRepository
+	Invites   application.InviteRepository
+	Clock     application.Clock
+	Random    application.Random
+	Observers []application.JoinObserver `group:"join_observers"`
+}
+
+func newJoinService(in joinIn) *application.JoinService {
+	return application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...)
+}
+
+type inviteQRCodeIn struct {
+	fx.In
+	Config Config
+	Users  application.UserRepository
+	Codes  application.QRCodeRepository
+	WeChat application.WeChatQRCodes
+	Clock  application.Clock
+}
+
+func newInviteQRCodeService(in inviteQRCodeIn) *application.InviteQRCodeService {
+	return application.NewInviteQRCodeService(in.Users, in.Codes, in.WeChat, in.Clock, in.Config.QRPolicy)
+}

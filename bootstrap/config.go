@@ -3,13 +3,12 @@
 package bootstrap
 
 import (
-	"fmt"
-	"net"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // WXINVITE_TIMEZONE must load on hosts without a zoneinfo database
 
+	"github.com/wxinvite/wxinvite/adapters/sqlstore"
+	"github.com/wxinvite/wxinvite/adapters/wechat"
 	"github.com/wxinvite/wxinvite/application"
 )
 
@@ -24,6 +23,7 @@ const (
 type Config struct {
 	Addr          string
 	PublicURL     string // "" → http:// + the listen address, resolved once listening
+	MetricsAddr   string // "" → /metrics on the main listener
 	DatabaseURL   string
 	AdminToken    string
 	SessionSecret string // "" → random per process, with a warning
@@ -40,6 +40,16 @@ type Config struct {
 	InviteReply, WelcomeReply string
 	QRPolicy                  application.QRPolicy
 
+	// EmulatorPublic allows emulator mode on a non-loopback address: anyone who
+	// reaches it can act as any emulated user, so it must be asked for.
+	EmulatorPublic bool
+	// WebhookAllowPrivate allows webhook URLs on loopback and private addresses.
+	WebhookAllowPrivate bool
+	// AuditRetention is how long audit events are kept.
+	AuditRetention time.Duration
+	// Timezone is the zone of pages, CSV exports and per-day figures.
+	Timezone *time.Location
+
 	// EmulatorTokenTTL shortens the emulator's token lifetime (tests of refresh).
 	EmulatorTokenTTL time.Duration
 	// EmulatorSecret fixes the emulated AppSecret (default: random per process) so
@@ -50,187 +60,123 @@ type Config struct {
 // Emulator reports whether the built-in WeChat emulator replaces the real platform.
 func (c Config) Emulator() bool { return c.AppID == "" }
 
-// ConfigError names the variable that is wrong, so startup stops with one clear line.
-type ConfigError struct {
-	Var string
-	Err error
-}
-
-// Error implements error.
-func (e *ConfigError) Error() string { return e.Var + ": " + e.Err.Error() }
-
-// Unwrap exposes the cause to errors.Is and errors.As.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
 // LoadConfig reads the configuration through getenv (os.Getenv in production, a map
-// in tests) and validates every value.
+// in tests) and validates every value. All invalid variables are reported at once,
+// as ConfigErrors in the order of Variables, each naming its variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	get := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
-	}
+	r := &reader{getenv: getenv}
 	c := Config{
-		Addr:                   get("WXINVITE_ADDR", "127.0.0.1:8080"),
-		PublicURL:              strings.TrimRight(get("WXINVITE_PUBLIC_URL", ""), "/"),
-		DatabaseURL:            get("WXINVITE_DATABASE_URL", "sqlite:wxinvite.db"),
-		AdminToken:             get("WXINVITE_ADMIN_TOKEN", ""),
-		SessionSecret:          get("WXINVITE_SESSION_SECRET", ""),
-		LogLevel:               get("WXINVITE_LOG_LEVEL", "info"),
-		AppID:                  get("WECHAT_APPID", ""),
-		AppSecret:              get("WECHAT_APPSECRET", ""),
-		Token:                  get("WECHAT_TOKEN", ""),
-		EncodingAESKey:         get("WECHAT_ENCODING_AES_KEY", ""),
-		PreviousEncodingAESKey: get("WECHAT_PREVIOUS_ENCODING_AES_KEY", ""),
-		APIBase:                strings.TrimRight(get("WECHAT_API_BASE", "https://api.weixin.qq.com"), "/"),
-		OAuthBase:              strings.TrimRight(get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com"), "/"),
-		OAuthScope:             get("WECHAT_OAUTH_SCOPE", "snsapi_userinfo"),
-		InviteReply:            get("WXINVITE_INVITE_REPLY", "感谢您的加入，邀请者是 {inviter}"),
-		WelcomeReply:           get("WXINVITE_WELCOME_REPLY", "欢迎关注！"),
+		Addr:                   r.get("WXINVITE_ADDR", "127.0.0.1:8080"),
+		PublicURL:              strings.TrimRight(r.get("WXINVITE_PUBLIC_URL", ""), "/"),
+		MetricsAddr:            r.get("WXINVITE_METRICS_ADDR", ""),
+		DatabaseURL:            r.get("WXINVITE_DATABASE_URL", "sqlite:wxinvite.db"),
+		AdminToken:             r.get("WXINVITE_ADMIN_TOKEN", ""),
+		SessionSecret:          r.get("WXINVITE_SESSION_SECRET", ""),
+		LogLevel:               r.get("WXINVITE_LOG_LEVEL", "info"),
+		AppID:                  r.get("WECHAT_APPID", ""),
+		AppSecret:              r.get("WECHAT_APPSECRET", ""),
+		Token:                  r.get("WECHAT_TOKEN", ""),
+		EncodingAESKey:         r.get("WECHAT_ENCODING_AES_KEY", ""),
+		PreviousEncodingAESKey: r.get("WECHAT_PREVIOUS_ENCODING_AES_KEY", ""),
+		APIBase:                strings.TrimRight(r.get("WECHAT_API_BASE", wechat.DefaultAPIBase), "/"),
+		OAuthBase:              strings.TrimRight(r.get("WECHAT_OAUTH_BASE", wechat.DefaultOAuthBase), "/"),
+		OAuthScope:             r.get("WECHAT_OAUTH_SCOPE", wechat.DefaultScope),
+		InviteReply:            r.get("WXINVITE_INVITE_REPLY", "感谢您的加入，邀请者是 {inviter}"),
+		WelcomeReply:           r.get("WXINVITE_WELCOME_REPLY", "欢迎关注！"),
 		QRPolicy:               application.DefaultQRPolicy,
 	}
-	var errs []error
-	fail := func(name string, err error) { errs = append(errs, &ConfigError{Var: name, Err: err}) }
 
-	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
-		fail("WXINVITE_ADDR", fmt.Errorf("%q is not host:port: %w", c.Addr, err))
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		fail("WXINVITE_ADDR", fmt.Errorf("%q has no valid port", c.Addr))
-	}
+	r.check("WXINVITE_ADDR", checkHostPort(c.Addr))
 	if c.PublicURL != "" {
-		if err := checkBaseURL(c.PublicURL); err != nil {
-			fail("WXINVITE_PUBLIC_URL", err)
-		}
+		r.check("WXINVITE_PUBLIC_URL", checkBaseURL(c.PublicURL))
 	}
-	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
-		fail("WXINVITE_DATABASE_URL", err)
+	if c.MetricsAddr != "" {
+		r.check("WXINVITE_METRICS_ADDR", checkHostPort(c.MetricsAddr))
 	}
+	r.check("WXINVITE_DATABASE_URL", sqlstore.CheckURL(c.DatabaseURL))
 	if c.SessionSecret != "" && len(c.SessionSecret) < 32 {
-		fail("WXINVITE_SESSION_SECRET", fmt.Errorf("must be at least 32 characters, got %d", len(c.SessionSecret)))
+		r.fail("WXINVITE_SESSION_SECRET", "must be at least 32 characters, got %d", len(c.SessionSecret))
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
-		fail("WXINVITE_LOG_LEVEL", fmt.Errorf("%q: want debug, info, warn or error", c.LogLevel))
+		r.fail("WXINVITE_LOG_LEVEL", "%q: want debug, info, warn or error", c.LogLevel)
 	}
-	switch {
-	case c.AppID == "" && c.AppSecret != "":
-		fail("WECHAT_APPID", fmt.Errorf("is required when WECHAT_APPSECRET is set"))
-	case c.AppID != "" && c.AppSecret == "":
-		fail("WECHAT_APPSECRET", fmt.Errorf("is required when WECHAT_APPID is set"))
-	case c.AppID != "" && !isAppID(c.AppID):
-		fail("WECHAT_APPID", fmt.Errorf("%q does not look like an AppID (wx followed by 16 letters or digits)", c.AppID))
-	}
-	if c.Token == "" {
-		if c.AppID != "" {
-			fail("WECHAT_TOKEN", fmt.Errorf("is required with real credentials (the Token from the WeChat console)"))
-		}
-		c.Token = EmulatorToken
-	} else if !isConsoleToken(c.Token) {
-		fail("WECHAT_TOKEN", fmt.Errorf("must be 3 to 32 letters or digits, as the WeChat console requires"))
-	}
-	for name, key := range map[string]string{"WECHAT_ENCODING_AES_KEY": c.EncodingAESKey, "WECHAT_PREVIOUS_ENCODING_AES_KEY": c.PreviousEncodingAESKey} {
-		if key != "" && !isAESKey(key) {
-			fail(name, fmt.Errorf("must be 43 letters or digits, got %d characters", len(key)))
-		}
-	}
-	if c.PreviousEncodingAESKey != "" && c.EncodingAESKey == "" {
-		fail("WECHAT_PREVIOUS_ENCODING_AES_KEY", fmt.Errorf("needs WECHAT_ENCODING_AES_KEY too"))
-	}
-	for name, base := range map[string]string{"WECHAT_API_BASE": c.APIBase, "WECHAT_OAUTH_BASE": c.OAuthBase} {
-		if err := checkBaseURL(base); err != nil {
-			fail(name, err)
-		}
-	}
-	if c.OAuthScope != "snsapi_base" && c.OAuthScope != "snsapi_userinfo" {
-		fail("WECHAT_OAUTH_SCOPE", fmt.Errorf("%q: want snsapi_base or snsapi_userinfo", c.OAuthScope))
-	}
-	switch v := strings.ToLower(get("WECHAT_TOKEN_ENDPOINT", "stable")); v {
-	case "stable":
-	case "classic":
-		c.ClassicToken = true
-	default:
-		fail("WECHAT_TOKEN_ENDPOINT", fmt.Errorf("%q: want stable or classic", v))
-	}
+	r.wechat(&c)
 	if !strings.Contains(c.InviteReply, "{inviter}") {
-		fail("WXINVITE_INVITE_REPLY", fmt.Errorf("must contain {inviter}"))
+		r.fail("WXINVITE_INVITE_REPLY", "must contain {inviter}")
 	}
-	if n, err := intVar(getenv, "WXINVITE_QR_PERMANENT_QUOTA", c.QRPolicy.PermanentQuota); err != nil {
-		fail("WXINVITE_QR_PERMANENT_QUOTA", err)
-	} else {
-		c.QRPolicy.PermanentQuota = n
+	r.qrPolicy(&c.QRPolicy)
+
+	c.EmulatorPublic = r.boolVar("WXINVITE_EMULATOR_PUBLIC")
+	if c.Emulator() && !c.EmulatorPublic && !isLoopback(c.Addr) && checkHostPort(c.Addr) == nil {
+		r.fail("WXINVITE_ADDR", "%q is not a loopback address, and emulator mode (no WECHAT_APPID) lets anyone who reaches it act as any user: listen on 127.0.0.1, configure a real account, or set WXINVITE_EMULATOR_PUBLIC=true", c.Addr)
 	}
-	if n, err := intVar(getenv, "WXINVITE_QR_REISSUE_DAYS", int(c.QRPolicy.ReissueBefore/(24*time.Hour))); err != nil {
-		fail("WXINVITE_QR_REISSUE_DAYS", err)
-	} else {
-		c.QRPolicy.ReissueBefore = time.Duration(n) * 24 * time.Hour
-	}
-	if err := c.QRPolicy.Validate(); err != nil {
-		fail("WXINVITE_QR_PERMANENT_QUOTA", err)
-	}
-	if len(errs) > 0 {
-		return Config{}, errs[0]
+	c.WebhookAllowPrivate = r.boolVar("WXINVITE_WEBHOOK_ALLOW_PRIVATE")
+	c.AuditRetention = r.durationVar("WXINVITE_AUDIT_RETENTION", 4320*time.Hour)
+	c.Timezone = r.timezone("WXINVITE_TIMEZONE", "Asia/Shanghai")
+
+	if err := r.err(); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
 
-func intVar(getenv func(string) string, name string, def int) (int, error) {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%q is not a non-negative integer", v)
-	}
-	return n, nil
-}
-
-func checkBaseURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", s, err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q: want an absolute http(s) URL without query or fragment", s)
-	}
-	return nil
-}
-
-func checkDatabaseURL(s string) error {
+// wechat reads and checks the WeChat account variables.
+func (r *reader) wechat(c *Config) {
 	switch {
-	case strings.HasPrefix(s, "sqlite:"):
-		if strings.TrimPrefix(s, "sqlite:") == "" {
-			return fmt.Errorf("%q: sqlite needs a path (sqlite:PATH or sqlite::memory:)", s)
-		}
-		return nil
-	case strings.HasPrefix(s, "mysql://"):
-		u, err := url.Parse(s)
-		if err != nil {
-			return fmt.Errorf("not a valid mysql URL: %w", err)
-		}
-		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
-			return fmt.Errorf("want mysql://USER:PASS@HOST:PORT/DB")
-		}
-		return nil
+	case c.AppID == "" && c.AppSecret != "":
+		r.fail("WECHAT_APPID", "is required when WECHAT_APPSECRET is set")
+	case c.AppID != "" && c.AppSecret == "":
+		r.fail("WECHAT_APPSECRET", "is required when WECHAT_APPID is set")
+	case c.AppID != "" && !isAppID(c.AppID):
+		r.fail("WECHAT_APPID", "%q does not look like an AppID (wx followed by 16 letters or digits)", c.AppID)
 	}
-	return fmt.Errorf("want sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB")
+	if c.Token == "" {
+		if c.AppID != "" {
+			r.fail("WECHAT_TOKEN", "is required with real credentials (the Token from the WeChat console)")
+		}
+		c.Token = EmulatorToken
+	} else if !isConsoleToken(c.Token) {
+		r.fail("WECHAT_TOKEN", "must be 3 to 32 letters or digits, as the WeChat console requires")
+	}
+	if c.EncodingAESKey != "" && !isAESKey(c.EncodingAESKey) {
+		r.fail("WECHAT_ENCODING_AES_KEY", "must be 43 letters or digits, got %d characters", len(c.EncodingAESKey))
+	}
+	if c.PreviousEncodingAESKey != "" && !isAESKey(c.PreviousEncodingAESKey) {
+		r.fail("WECHAT_PREVIOUS_ENCODING_AES_KEY", "must be 43 letters or digits, got %d characters", len(c.PreviousEncodingAESKey))
+	} else if c.PreviousEncodingAESKey != "" && c.EncodingAESKey == "" {
+		r.fail("WECHAT_PREVIOUS_ENCODING_AES_KEY", "needs WECHAT_ENCODING_AES_KEY too")
+	}
+	r.check("WECHAT_API_BASE", checkBaseURL(c.APIBase))
+	r.check("WECHAT_OAUTH_BASE", checkBaseURL(c.OAuthBase))
+	r.check("WECHAT_OAUTH_SCOPE", wechat.CheckScope(c.OAuthScope))
+	switch v := strings.ToLower(r.get("WECHAT_TOKEN_ENDPOINT", "stable")); v {
+	case "stable":
+	case "classic":
+		c.ClassicToken = true
+	default:
+		r.fail("WECHAT_TOKEN_ENDPOINT", "%q: want stable or classic", v)
+	}
 }
 
-func isAlnum(s string) bool {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
+// qrPolicy reads the two QR policy variables and checks each against the
+// application's own rule with the other at its default, so an error names the
+// variable that broke it.
+func (r *reader) qrPolicy(p *application.QRPolicy) {
+	def := *p
+	if n, ok := r.intVar("WXINVITE_QR_PERMANENT_QUOTA", def.PermanentQuota); ok {
+		try := def
+		try.PermanentQuota = n
+		if r.check("WXINVITE_QR_PERMANENT_QUOTA", try.Validate()) {
+			p.PermanentQuota = n
 		}
 	}
-	return true
+	if n, ok := r.intVar("WXINVITE_QR_REISSUE_DAYS", int(def.ReissueBefore/(24*time.Hour))); ok {
+		try := def
+		try.ReissueBefore = time.Duration(n) * 24 * time.Hour
+		if r.check("WXINVITE_QR_REISSUE_DAYS", try.Validate()) {
+			p.ReissueBefore = try.ReissueBefore
+		}
+	}
 }
-
-func isAppID(s string) bool { return len(s) == 18 && strings.HasPrefix(s, "wx") && isAlnum(s) }
-
-func isConsoleToken(s string) bool {
-	return len(s) >= 3 && len(s) <= 32 && isAlnum(s)
-}
-
-func isAESKey(s string) bool { return len(s) == 43 && isAlnum(s) }

@@ -11,13 +11,25 @@ import (
 	"github.com/wxinvite/wxinvite/application"
 )
 
-// ObservabilityModule provides the logger, the metrics registry and the join metrics.
+// ObservabilityModule is everything of the observability adapter: the logger, the
+// metrics registry (as Registerer for the adapters' metrics and Gatherer for
+// /metrics) and the join metrics.
 var ObservabilityModule = fx.Module("observability",
 	fx.Provide(
 		func(cfg Config) (*slog.Logger, error) { return observability.NewLogger(os.Stderr, cfg.LogLevel) },
 		observability.NewRegistry,
 		func(r *prometheus.Registry) prometheus.Registerer { return r },
 		func(r *prometheus.Registry) prometheus.Gatherer { return r },
-		fx.Annotate(observability.NewJoinMetrics, fx.ResultTags(`group:"join_observers"`), fx.As(new(application.JoinObserver))),
+		newJoinMetrics,
 	),
 )
+
+type joinMetricsOut struct {
+	fx.Out
+	Observer application.JoinObserver `group:"join_observers"`
+}
+
+func newJoinMetrics(reg prometheus.Registerer) (joinMetricsOut, error) {
+	m, err := observability.NewJoinMetrics(reg)
+	return joinMetricsOut{Observer: m}, err
+}

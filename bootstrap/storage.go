@@ -8,56 +8,72 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 
+	httpadapter "github.com/wxinvite/wxinvite/adapters/http"
 	"github.com/wxinvite/wxinvite/adapters/sqlstore"
 	"github.com/wxinvite/wxinvite/application"
 )
 
-// StorageModule opens the database named by WXINVITE_DATABASE_URL, migrates it on
-// start, closes it on stop (after the web server has drained), and binds its
-// repositories to the application's ports.
+// StorageModule is everything of the sqlstore adapter: it opens the database named
+// by WXINVITE_DATABASE_URL with its metrics registered, migrates it on start, closes
+// it on stop (after the web server has drained), binds its repositories to the
+// application's ports and contributes its readiness check to /readyz.
 var StorageModule = fx.Module("storage",
 	fx.Provide(
 		newStore,
-		func(db *sqlstore.DB) application.Transactor { return db },
-		func(db *sqlstore.DB) application.UserRepository { return db.Users() },
-		func(db *sqlstore.DB) application.InviteRepository { return db.Invites() },
-		func(db *sqlstore.DB) application.QRCodeRepository { return db.QRCodes() },
-		func(db *sqlstore.DB) application.TokenStore { return db.Tokens() },
-		func(db *sqlstore.DB) application.SessionRevocations { return db.Sessions() },
+		storePorts,
 	),
 )
 
-func newStore(lc fx.Lifecycle, cfg Config, reg prometheus.Registerer, log *slog.Logger) (*sqlstore.DB, error) {
-	retries := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "wxinvite_db_tx_retries_total",
-		Help: "Transactions retried after a conflict (1213 deadlock/certification failure, 1205 lock wait timeout), by error code.",
-	}, []string{"code"})
-	if err := reg.Register(retries); err != nil {
-		return nil, err
-	}
-	db, err := sqlstore.Open(context.Background(), cfg.DatabaseURL, sqlstore.Options{
-		OnRetry: func(code uint16) { retries.WithLabelValues(fmt.Sprint(code)).Inc() },
-	})
+type storeIn struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    Config
+	Metrics   prometheus.Registerer
+	Log       *slog.Logger
+}
+
+func newStore(in storeIn) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(context.Background(), in.Config.DatabaseURL, sqlstore.Options{})
 	if err != nil {
 		return nil, &ConfigError{Var: "WXINVITE_DATABASE_URL", Err: err}
 	}
-	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "wxinvite_db_unique_conflicts_total",
-		Help: "Writes refused by a unique key: lost races between duplicates (each one is then resolved by re-reading the winner).",
-	}, func() float64 { _, conflicts := db.Stats(); return float64(conflicts) })); err != nil {
+	if err := db.RegisterMetrics(in.Metrics); err != nil {
+		_ = db.Close()
 		return nil, err
 	}
-	lc.Append(fx.Hook{
+	in.Lifecycle.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			if err := db.Migrate(ctx); err != nil {
 				return fmt.Errorf("migrate %s database: %w", db.Dialect(), err)
 			}
-			log.Info("database ready", "dialect", db.Dialect(), "galera", db.Galera())
+			in.Log.Info("database ready", "dialect", db.Dialect(), "galera", db.Galera())
 			return nil
 		},
 		OnStop: func(context.Context) error { return db.Close() },
 	})
 	return db, nil
+}
+
+// storeOut is what the store offers the rest of the graph. The ports are derived
+// from *sqlstore.DB (not built inside newStore) so a test can replace the store
+// with fx.Decorate and every port follows.
+type storeOut struct {
+	fx.Out
+	Tx       application.Transactor
+	Users    application.UserRepository
+	Invites  application.InviteRepository
+	QRCodes  application.QRCodeRepository
+	Tokens   application.TokenStore
+	Sessions application.SessionRevocations
+	Ready    httpadapter.ReadinessCheck `group:"readiness"`
+}
+
+func storePorts(db *sqlstore.DB) storeOut {
+	return storeOut{
+		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
+		Tokens: db.Tokens(), Sessions: db.Sessions(),
+		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
+	}
 }
 
 // Migrate applies the migrations of cfg's database and exits: `wxinvite migrate`.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -13,13 +14,12 @@ import (
 	"go.uber.org/fx"
 
 	httpadapter "github.com/wxinvite/wxinvite/adapters/http"
-	"github.com/wxinvite/wxinvite/adapters/sqlstore"
-	"github.com/wxinvite/wxinvite/adapters/wechat/emulator"
 	"github.com/wxinvite/wxinvite/application"
 )
 
-// WebModule binds the listener, builds the router with every mount and serves it
-// for the lifetime of the app.
+// WebModule is everything of the http adapter: it binds the listener, builds the
+// router with the mounts and readiness checks other modules contribute, and serves
+// it (and /metrics on WXINVITE_METRICS_ADDR when set) for the lifetime of the app.
 var WebModule = fx.Module("web",
 	fx.Provide(
 		newListener,
@@ -27,6 +27,10 @@ var WebModule = fx.Module("web",
 	),
 	fx.Invoke(serve),
 )
+
+// beforeShutdown is a step a module needs done before the server drains (the
+// emulator frees the requests it holds open).
+type beforeShutdown func()
 
 func sessionSecret(cfg Config, log *slog.Logger) []byte {
 	if cfg.SessionSecret != "" {
@@ -39,8 +43,13 @@ func sessionSecret(cfg Config, log *slog.Logger) []byte {
 	return b
 }
 
-type services struct {
+type routerIn struct {
 	fx.In
+	Config      Config
+	Listener    *Listener
+	Log         *slog.Logger
+	Gatherer    prometheus.Gatherer
+	Registerer  prometheus.Registerer
 	Login       *application.CompleteLoginService
 	Me          *application.MeQuery
 	Invitees    *application.InviteesQuery
@@ -53,36 +62,52 @@ type services struct {
 	Sessions    application.SessionRevocations
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
+	// Ready are the adapters' readiness checks, combined into /readyz.
+	Ready []httpadapter.ReadinessCheck `group:"readiness"`
 }
 
-func newRouter(cfg Config, ln *Listener, svc services, db *sqlstore.DB, gatherer prometheus.Gatherer, reg prometheus.Registerer, log *slog.Logger) (http.Handler, error) {
-	ready := func(ctx context.Context) error {
-		if err := db.Ping(ctx); err != nil {
-			return err
-		}
-		ok, err := db.MigrationsApplied(ctx)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("migrations not applied")
-		}
-		return nil
-	}
-	return httpadapter.NewRouter(httpadapter.Config{
-		PublicURL:     ln.PublicURL,
-		AdminToken:    cfg.AdminToken,
-		SessionSecret: sessionSecret(cfg, log),
+// routerOut is the public handler and, when WXINVITE_METRICS_ADDR is set, the
+// separate /metrics handler.
+type routerOut struct {
+	fx.Out
+	Public  http.Handler `name:"public"`
+	Metrics http.Handler `name:"metrics" optional:"true"`
+}
+
+func newRouter(in routerIn) (routerOut, error) {
+	h, err := httpadapter.NewRouter(httpadapter.Config{
+		PublicURL:        in.Listener.PublicURL,
+		AdminToken:       in.Config.AdminToken,
+		SessionSecret:    sessionSecret(in.Config, in.Log),
+		MetricsElsewhere: in.Config.MetricsAddr != "",
 	}, httpadapter.Services{
-		Login: svc.Login, Me: svc.Me, Invitees: svc.Invitees, QRCode: svc.QRCode, Stats: svc.Stats,
-		Leaderboard: svc.Leaderboard, Invites: svc.Invites, OAuth: svc.OAuth, Users: svc.Users, Sessions: svc.Sessions,
-	}, ready, gatherer, reg, log, svc.Mounts...)
+		Login: in.Login, Me: in.Me, Invitees: in.Invitees, QRCode: in.QRCode, Stats: in.Stats,
+		Leaderboard: in.Leaderboard, Invites: in.Invites, OAuth: in.OAuth, Users: in.Users, Sessions: in.Sessions,
+	}, httpadapter.Readiness(in.Ready...), in.Gatherer, in.Registerer, in.Log, in.Mounts...)
+	if err != nil {
+		return routerOut{}, err
+	}
+	out := routerOut{Public: h}
+	if in.Config.MetricsAddr != "" {
+		out.Metrics = httpadapter.MetricsHandler(in.Gatherer)
+	}
+	return out, nil
 }
 
-// serve starts the HTTP server on the already bound listener and, on stop, lets
-// in-flight requests (callbacks included) finish before the store closes.
-func serve(lc fx.Lifecycle, cfg Config, ln *Listener, h http.Handler, p platform, emu *emulator.Emulator, log *slog.Logger) {
-	srv := &http.Server{
+type serveIn struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    Config
+	Listener  *Listener
+	Public    http.Handler `name:"public"`
+	Metrics   http.Handler `name:"metrics" optional:"true"`
+	Platform  platform
+	Drain     []beforeShutdown `group:"before_shutdown"`
+	Log       *slog.Logger
+}
+
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -90,25 +115,49 @@ func serve(lc fx.Lifecycle, cfg Config, ln *Listener, h http.Handler, p platform
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	lc.Append(fx.Hook{
+}
+
+// serve starts the HTTP server on the already bound listener and, on stop, lets
+// in-flight requests (callbacks included) finish before the store closes.
+func serve(in serveIn) error {
+	log := in.Log
+	servers := []*http.Server{newServer(in.Public, log)}
+	listeners := []net.Listener{in.Listener}
+	if in.Metrics != nil {
+		ln, err := net.Listen("tcp", in.Config.MetricsAddr)
+		if err != nil {
+			return &ConfigError{Var: "WXINVITE_METRICS_ADDR", Err: err}
+		}
+		servers = append(servers, newServer(in.Metrics, log))
+		listeners = append(listeners, ln)
+		log.Info("metrics are served on their own listener", "metrics_addr", ln.Addr().String())
+	}
+	in.Lifecycle.Append(fx.Hook{
 		OnStart: func(context.Context) error {
-			go func() {
-				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					log.Error("http server stopped", "err", err)
-				}
-			}()
-			announce(log, cfg, ln, p)
+			for i, srv := range servers {
+				go func() {
+					if err := srv.Serve(listeners[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
+						log.Error("http server stopped", "err", err)
+					}
+				}()
+			}
+			announce(log, in.Config, in.Listener, in.Platform)
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
-			if emu != nil {
-				emu.Close() // frees requests it holds open, so the drain below ends
+			for _, drain := range in.Drain {
+				drain()
 			}
 			ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			defer cancel()
-			return srv.Shutdown(ctx)
+			var errs []error
+			for _, srv := range servers {
+				errs = append(errs, srv.Shutdown(ctx))
+			}
+			return errors.Join(errs...)
 		},
 	})
+	return nil
 }
 
 func announce(log *slog.Logger, cfg Config, ln *Listener, p platform) {

@@ -41,8 +41,10 @@ func newPlatform(cfg Config, ln *Listener) platform {
 	}
 }
 
-// WeChatModule provides the WeChat API client (bound to the application's WeChat
-// ports) and the callback handler mounted at /wechat/callback.
+// WeChatModule is everything of the WeChat adapter: where WeChat is (the platform or
+// this process's emulator), the API client with its metrics (bound to the
+// application's WeChat ports), and the callback handler with its metrics, mounted at
+// /wechat/callback and stopped after the server drained.
 var WeChatModule = fx.Module("wechat",
 	fx.Provide(
 		newPlatform,
@@ -51,7 +53,7 @@ var WeChatModule = fx.Module("wechat",
 		func(c *wechat.Client) application.WeChatFollowers { return c },
 		func(c *wechat.Client) application.WeChatOAuth { return c },
 		newCallback,
-		fx.Annotate(callbackMount, fx.ResultTags(`group:"mounts"`)),
+		callbackMount,
 	),
 )
 
@@ -77,7 +79,12 @@ func newCallback(lc fx.Lifecycle, cfg Config, p platform, join *application.Join
 	return cb, nil
 }
 
+type callbackMountOut struct {
+	fx.Out
+	Mount httpadapter.Mount `group:"mounts"`
+}
+
 // callbackMount serves the callback at the URL entered on the WeChat console.
-func callbackMount(cb *wechat.Callback) httpadapter.Mount {
-	return httpadapter.Mount{Name: "wechat_callback", Path: "/wechat/callback", Methods: []string{http.MethodGet, http.MethodPost}, Handler: cb}
+func callbackMount(cb *wechat.Callback) callbackMountOut {
+	return callbackMountOut{Mount: httpadapter.Mount{Name: "wechat_callback", Path: "/wechat/callback", Methods: []string{http.MethodGet, http.MethodPost}, Handler: cb}}
 }

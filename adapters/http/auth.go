@@ -109,7 +109,7 @@ func (s *server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cookies.clear(w, inviteCookie, "/")
-	attrs := []any{"user_id", int64(res.User.ID), "openid", shortHash(res.User.OpenID), "new", res.IsNew}
+	attrs := []any{"user_id", int64(res.User.ID), application.OpenIDAttr(res.User.OpenID), "new", res.IsNew}
 	if res.Invite != nil {
 		attrs = append(attrs, "invited_by", int64(res.Invite.InviterID))
 	} else if res.NoInvite != application.ReasonNone {

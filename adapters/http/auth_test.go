@@ -2,7 +2,6 @@ package httpadapter
 
 import (
 	"context"
-	"github.com/wxinvite/wxinvite/adapters/memory"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"github.com/wxinvite/wxinvite/adapters/memory"
+	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
 )
 
@@ -73,6 +74,10 @@ func TestCallbackSetsSessionCookie(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), "openid_alice") {
 		t.Fatal("openid logged in clear")
+	}
+	// The same hash under the same key as the scan path, so one person can be followed.
+	if want := `"openid_hash":"` + application.OpenIDHash("openid_alice") + `"`; !strings.Contains(e.logs.String(), want) {
+		t.Fatalf("the login log lacks %s:\n%s", want, e.logs.String())
 	}
 }
 
@@ -496,8 +501,8 @@ func TestExpirySetStaysBounded(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		s.add(string(rune('a'+i)), now.Add(time.Hour), now)
 	}
-	if len(s.m) > 10 {
-		t.Fatalf("%d entries", len(s.m))
+	if s.len() > 10 {
+		t.Fatalf("%d entries", s.len())
 	}
 	s.add("x", now.Add(time.Minute), now)
 	if !s.has("x", now) || s.has("x", now.Add(time.Minute)) {

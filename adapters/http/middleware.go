@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/wxinvite/wxinvite/application"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,13 +17,14 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wxinvite/wxinvite/application"
 )
 
 type ctxKey int
 
 const (
-	ctxRequestID ctxKey = iota
-	ctxLogger
+	ctxLogger ctxKey = iota
 	ctxInfo
 )
 
@@ -34,10 +33,8 @@ const (
 const routeUnmatched = "unmatched"
 
 // RequestID returns the id of the request carried by ctx, or "" outside a request.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxRequestID).(string)
-	return id
-}
+// It is application.RequestIDFrom: one carrier for every adapter.
+func RequestID(ctx context.Context) string { return application.RequestIDFrom(ctx) }
 
 // LoggerFrom returns the request-scoped logger (it carries request_id), or
 // slog.Default() outside a request. Mounted handlers should log through it.
@@ -72,13 +69,6 @@ func newRequestID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// shortHash is how identifiers such as openids appear in logs: enough to correlate
-// lines, not enough to identify a person.
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:4])
 }
 
 // statusRecorder remembers the status and size of a response. It implements Flush
@@ -157,6 +147,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
+// preset creates every route's series at zero, so a fresh instance already exposes
+// the families its dashboards and rate() alerts read.
+func (m *metrics) preset(r *mux.Router) {
+	_ = r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		t, err := rt.GetPathTemplate()
+		if err != nil || rt.GetHandler() == nil {
+			return nil
+		}
+		m.duration.WithLabelValues(t)
+		methods, _ := rt.GetMethods()
+		for _, meth := range methods {
+			m.requests.WithLabelValues(t, methodLabel(meth), strconv.Itoa(http.StatusOK))
+		}
+		return nil
+	})
+	m.duration.WithLabelValues(routeUnmatched)
+	m.requests.WithLabelValues(routeUnmatched, http.MethodGet, strconv.Itoa(http.StatusNotFound))
+}
+
 // register registers c, adopting an identical collector already registered (a
 // second router on the same registry, as in tests) instead of failing.
 func register[C prometheus.Collector](reg prometheus.Registerer, c *C) error {
@@ -196,7 +205,6 @@ func (s *server) observe(next http.Handler) http.Handler {
 		log := s.log.With("request_id", id)
 		info := &requestInfo{route: routeUnmatched}
 		ctx := application.WithRequestID(r.Context(), id) // other adapters' log lines carry it too
-		ctx = context.WithValue(ctx, ctxRequestID, id)
 		ctx = context.WithValue(ctx, ctxLogger, log)
 		ctx = context.WithValue(ctx, ctxInfo, info)
 		rec := &statusRecorder{ResponseWriter: w}

@@ -2,13 +2,13 @@ package httpadapter
 
 import (
 	"bytes"
-	"container/list"
 	"image"
 	"image/color"
 	"image/png"
 	"net/http"
-	"sync"
+	"sync/atomic"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/wxinvite/wxinvite/domain"
@@ -33,57 +33,32 @@ var placeholderPNG = func() []byte {
 	return b.Bytes()
 }()
 
-// pngCache keeps rendered PNGs by ticket, least recently used evicted first. A
-// ticket's content never changes, so entries never go stale; a re-issued code has
-// a new ticket.
+// pngCache keeps rendered PNGs by ticket, least recently used evicted first
+// (golang-lru). A ticket's content never changes, so entries never go stale; a
+// re-issued code has a new ticket.
 type pngCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List // front = most recent; values are *pngEntry
-	items map[string]*list.Element
+	c *lru.Cache[string, []byte]
 	// renders counts cache misses that rendered an image (observability and tests).
-	renders int
-}
-
-type pngEntry struct {
-	key string
-	png []byte
+	renders atomic.Int64
 }
 
 func newPNGCache(max int) *pngCache {
-	return &pngCache{max: max, order: list.New(), items: map[string]*list.Element{}}
+	c, err := lru.New[string, []byte](max)
+	if err != nil {
+		panic("httpadapter: png cache size: " + err.Error()) // max is a constant > 0
+	}
+	return &pngCache{c: c}
 }
 
-func (c *pngCache) get(key string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[key]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*pngEntry).png, true
-	}
-	return nil, false
-}
+func (c *pngCache) get(key string) ([]byte, bool) { return c.c.Get(key) }
 
 func (c *pngCache) put(key string, png []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.renders++
-	if e, ok := c.items[key]; ok {
-		c.order.MoveToFront(e)
-		return
-	}
-	c.items[key] = c.order.PushFront(&pngEntry{key: key, png: png})
-	for c.order.Len() > c.max {
-		old := c.order.Back()
-		c.order.Remove(old)
-		delete(c.items, old.Value.(*pngEntry).key)
-	}
+	c.renders.Add(1)
+	c.c.Add(key, png)
 }
 
 func (c *pngCache) stats() (entries, renders int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len(), c.renders
+	return c.c.Len(), int(c.renders.Load())
 }
 
 // handleQRCodePNG serves the caller's invite QR image, rendered from the code's

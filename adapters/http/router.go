@@ -29,6 +29,9 @@ type Config struct {
 	SessionSecret []byte
 	// SessionTTL is how long a login lasts; zero means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// MetricsElsewhere leaves /metrics off this router: it is served on a separate
+	// listener (MetricsHandler) that the public cannot reach.
+	MetricsElsewhere bool
 }
 
 // DefaultSessionTTL is the session lifetime when Config.SessionTTL is zero.
@@ -90,6 +93,7 @@ type server struct {
 	now       func() time.Time
 	renderQR  func(content string) ([]byte, error)
 	cspHeader string
+	router    *mux.Router // set once built; answers which methods a path allows
 
 	console *console // the operators' web console at /admin/
 }
@@ -172,7 +176,9 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/", http.HandlerFunc(s.handleIndex)).Methods(get...)
 	r.Handle("/healthz", http.HandlerFunc(s.handleHealthz)).Methods(get...)
 	r.Handle("/readyz", http.HandlerFunc(s.handleReadyz)).Methods(get...)
-	r.Handle("/metrics", s.metricsHandler()).Methods(get...)
+	if !s.cfg.MetricsElsewhere {
+		r.Handle("/metrics", s.metricsHandler()).Methods(get...)
+	}
 	r.PathPrefix("/static/").Handler(staticHandler()).Methods(get...)
 
 	r.Handle("/auth/wechat/login", http.HandlerFunc(s.handleLogin)).Methods(get...)
@@ -214,27 +220,8 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
+	s.metrics.preset(r)
+	s.router = r
 
 	return s.observe(recoverPanics(securityHeaders(r))), nil
-}
-
-func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	if isAdminPath(r.URL.Path) && s.cfg.AdminToken != "" && !s.adminAuthorized(r) {
-		writeAPIError(w, r, errAdminToken)
-		return
-	}
-	if isAPIPath(r.URL.Path) {
-		writeAPIError(w, r, errNotFoundRoute)
-		return
-	}
-	http.NotFound(w, r)
-}
-
-func (s *server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	if isAPIPath(r.URL.Path) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: errMethod.Code, Message: errMethod.Message}})
-		return
-	}
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 }

@@ -7,10 +7,10 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/wxinvite/wxinvite/domain"
 )
@@ -138,46 +138,42 @@ func randomHex(n int) string {
 // and spent OAuth states. A spent state could be replayed once on another instance
 // within its 10 minutes, but it is still bound to the browser's cookie (cleared on
 // use) and to a one-time WeChat code, which WeChat itself refuses a second time.
+//
+// It is a bounded LRU (golang-lru) holding each key's own expiry, checked against
+// the server's injected clock: the expirable LRU has one TTL per cache and reads
+// the wall clock, while each entry here ends at its own instant (the session's end,
+// the state's expiry). Memory stays bounded under abuse: the least recently used
+// entries go first.
 type expirySet struct {
-	mu      sync.Mutex
-	m       map[string]time.Time
-	max     int
-	inserts int
+	c *lru.Cache[string, time.Time]
 }
 
 func newExpirySet(max int) *expirySet {
-	return &expirySet{m: map[string]time.Time{}, max: max}
+	c, err := lru.New[string, time.Time](max)
+	if err != nil {
+		panic("httpadapter: expiry set size: " + err.Error()) // max is a constant > 0
+	}
+	return &expirySet{c: c}
 }
 
-// add remembers key until exp. When the set is full even after dropping expired
-// entries, arbitrary entries are dropped: memory stays bounded under abuse.
+// add remembers key until exp.
 func (s *expirySet) add(key string, exp, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.inserts++
-	if s.inserts%1024 == 0 || len(s.m) >= s.max {
-		for k, e := range s.m {
-			if !now.Before(e) {
-				delete(s.m, k)
-			}
-		}
+	if now.Before(exp) {
+		s.c.Add(key, exp)
 	}
-	for k := range s.m {
-		if len(s.m) < s.max {
-			break
-		}
-		delete(s.m, k)
-	}
-	s.m[key] = exp
 }
 
 // has reports whether key is remembered and not yet expired.
 func (s *expirySet) has(key string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.m[key]
-	return ok && now.Before(exp)
+	exp, ok := s.c.Get(key)
+	if ok && !now.Before(exp) {
+		s.c.Remove(key)
+		return false
+	}
+	return ok
 }
+
+func (s *expirySet) len() int { return s.c.Len() }
 
 // readSession returns the caller's valid session: decodable, not expired, not
 // logged out. Anything else is "no session".

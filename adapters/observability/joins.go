@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wxinvite/wxinvite/application"
+	"github.com/wxinvite/wxinvite/domain"
 )
 
 // JoinMetrics counts what Join did, by channel: the campaign's pulse on a dashboard.
@@ -25,6 +26,15 @@ func NewJoinMetrics(reg prometheus.Registerer) (*JoinMetrics, error) {
 			Name: "wxinvite_invites_total",
 			Help: "Invites recorded, by channel.",
 		}, []string{"channel"}),
+	}
+	// Every known series exists from start-up at zero, so rate() has a baseline.
+	for _, ch := range []string{"none", string(domain.ChannelLink), string(domain.ChannelScan)} {
+		for _, result := range []string{"new", "existing", "replayed"} {
+			m.joins.WithLabelValues(ch, result)
+		}
+		if ch != "none" {
+			m.invites.WithLabelValues(ch)
+		}
 	}
 	for _, c := range []prometheus.Collector{m.joins, m.invites} {
 		if err := reg.Register(c); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -42,6 +43,8 @@ type DB struct {
 
 	retries   atomic.Uint64
 	conflicts atomic.Uint64
+	// retryMetric is set by RegisterMetrics; nil when the store has no metrics.
+	retryMetric *prometheus.CounterVec
 }
 
 // Open connects to the database named by a WXINVITE_DATABASE_URL (sqlite:PATH,

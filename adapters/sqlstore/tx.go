@@ -99,10 +99,7 @@ func (d *DB) retrying(ctx context.Context, attempt func() error) error {
 		if n == d.opts.MaxTxAttempts {
 			break
 		}
-		d.retries.Add(1)
-		if d.opts.OnRetry != nil {
-			d.opts.OnRetry(code)
-		}
+		d.countRetry(code)
 		sleep := backoff/2 + rand.N(backoff/2+1)
 		select {
 		case <-ctx.Done():

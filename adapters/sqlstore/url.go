@@ -131,3 +131,11 @@ func parseMySQLURL(raw string) (target, error) {
 	cfg.MultiStatements = false
 	return target{dialect: DialectMySQL, mysql: cfg}, nil
 }
+
+// CheckURL validates a WXINVITE_DATABASE_URL by the rules Open applies, without
+// opening anything, so the configuration reports a bad URL at startup with the
+// store's own parser (one source of truth).
+func CheckURL(raw string) error {
+	_, err := parseURL(raw)
+	return err
+}

@@ -1,14 +1,11 @@
 package wechat
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"log/slog"
+
+	"github.com/wxinvite/wxinvite/application"
 )
 
-// openIDAttr logs an openid as a short hash: enough to follow one person through the
-// logs, not enough to identify them from a log file.
-func openIDAttr(openID string) slog.Attr {
-	sum := sha256.Sum256([]byte(openID))
-	return slog.String("openid_hash", hex.EncodeToString(sum[:6]))
-}
+// openIDAttr logs an openid as a short hash, the same one every adapter logs
+// (application.OpenIDAttr), so one person can be followed across the paths.
+func openIDAttr(openID string) slog.Attr { return application.OpenIDAttr(openID) }

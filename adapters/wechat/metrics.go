@@ -29,6 +29,14 @@ func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
 			Help: "access_token acquisitions that missed the local cache: fetched (this instance called WeChat), adopted (another instance's token from the store), error, timeout.",
 		}, []string{"result"}),
 	}
+	// Every series a dashboard or alert needs exists from start-up at zero.
+	for _, ep := range []string{epToken, epStableToken, epQRCreate, epUserInfo, epSNSToken, epSNSUserinfo} {
+		m.calls.WithLabelValues(ep, "0")
+		m.seconds.WithLabelValues(ep)
+	}
+	for _, result := range []string{"fetched", "adopted", "error", "timeout"} {
+		m.refreshes.WithLabelValues(result)
+	}
 	var err error
 	if m.calls, err = register(reg, m.calls); err != nil {
 		return nil, err

@@ -100,7 +100,11 @@ func Start(t testing.TB, opt Options) *Instance {
 	inst := &Instance{Config: cfg}
 	var ln *bootstrap.Listener
 	var emu *emulator.Emulator
-	opts := append([]fx.Option{fx.Populate(&ln, &emu), fx.NopLogger}, opt.Extra...)
+	opts := []fx.Option{fx.Populate(&ln), fx.NopLogger}
+	if cfg.Emulator() { // with real credentials the emulator is not in the graph
+		opts = append(opts, fx.Populate(&emu))
+	}
+	opts = append(opts, opt.Extra...)
 	inst.app = bootstrap.New(cfg, opts...)
 	if err := inst.app.Err(); err != nil {
 		t.Fatalf("harness: build app: %v", err)

@@ -38,6 +38,10 @@ type Config struct {
 	// BasePath is where the handler is mounted; links it builds start
 	// with it. Default "/_emulator".
 	BasePath string
+	// PublicURL is the public base URL of the service the emulator stands
+	// beside. /open goes only there (or to a path on the emulator's own
+	// host), so the emulator is no open redirect. Empty: paths only.
+	PublicURL string
 	// TokenTTL is the life of an access_token (WeChat: 7200 s).
 	TokenTTL time.Duration
 	// DailyTokenQuota caps cgi-bin/token calls per emulated day (45009

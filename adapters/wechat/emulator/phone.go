@@ -64,6 +64,10 @@ func (e *Emulator) handleOpen(w http.ResponseWriter, r *http.Request) {
 		e.renderError(w, 10001, "链接无效：请输入 http(s):// 开头的地址或以 / 开头的路径")
 		return
 	}
+	if !e.ownURL(u) {
+		e.renderError(w, 10001, "链接无效：只能打开本服务的地址")
+		return
+	}
 	e.setPersonCookie(w, openid)
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
@@ -98,4 +102,20 @@ func (e *Emulator) handleAvatar(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	_ = png.Encode(w, img)
+}
+
+// ownURL reports whether u is on this service: a path on this host (not a
+// protocol-relative //host), or an absolute URL under Config.PublicURL.
+func (e *Emulator) ownURL(u *url.URL) bool {
+	if !u.IsAbs() {
+		return u.Host == "" && u.User == nil && !strings.HasPrefix(u.Path, "//") && !strings.HasPrefix(u.Path, "/\\")
+	}
+	if e.cfg.PublicURL == "" {
+		return false
+	}
+	pub, err := url.Parse(strings.TrimRight(e.cfg.PublicURL, "/"))
+	if err != nil || u.User != nil || !strings.EqualFold(u.Scheme, pub.Scheme) || !strings.EqualFold(u.Host, pub.Host) {
+		return false
+	}
+	return pub.Path == "" || u.Path == pub.Path || strings.HasPrefix(u.Path, pub.Path+"/")
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -38,7 +39,7 @@ func TestPhonePageAndAssets(t *testing.T) {
 }
 
 func TestOpenLinkRemembersPerson(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, func(c *Config) { c.PublicURL = "http://127.0.0.1:8080" })
 	p := h.emu.CreatePerson(PersonSpec{})
 	resp, err := h.http.Get(h.base + "/open?openid=" + p.OpenID + "&url=" + "http%3A%2F%2F127.0.0.1%3A8080%2Fi%2Fabc")
 	if err != nil {
@@ -101,5 +102,37 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	if _, err := New(Config{AppID: "a", AppSecret: "b", Token: "t", EncodingAESKey: "short"}); err == nil {
 		t.Fatal("bad EncodingAESKey accepted")
+	}
+}
+
+// /open is no open redirect: it goes only to the service's own public URL or to a
+// path on this host.
+func TestOpenGoesOnlyToTheService(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.PublicURL = "https://invite.example.com/app/" })
+	p := h.emu.CreatePerson(PersonSpec{})
+	for _, tc := range []struct {
+		target string
+		ok     bool
+	}{
+		{"https://invite.example.com/app/i/abc", true},
+		{"https://INVITE.example.com/app", true},
+		{"/me", true},
+		{"https://evil.example.com/app/i/abc", false},
+		{"http://invite.example.com/app/i/abc", false}, // another scheme
+		{"https://invite.example.com/other", false},    // outside the public path
+		{"https://invite.example.com/application", false},
+		{"https://invite.example.com:8443/app/", false},
+		{"https://user@invite.example.com/app/", false},
+		{"//evil.example.com/x", false},
+		{"/\\evil.example.com/x", false},
+	} {
+		resp, err := h.http.Get(h.base + "/open?openid=" + p.OpenID + "&url=" + url.QueryEscape(tc.target))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.StatusCode == http.StatusFound; got != tc.ok {
+			t.Errorf("%s: HTTP %d to %q, want redirect=%v", tc.target, resp.StatusCode, resp.Header.Get("Location"), tc.ok)
+		}
 	}
 }

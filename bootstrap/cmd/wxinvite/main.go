@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,7 +27,9 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "wxinvite:", err)
+		for _, line := range strings.Split(err.Error(), "\n") { // one line per bad variable
+			fmt.Fprintln(os.Stderr, "wxinvite:", line)
+		}
 		os.Exit(1)
 	}
 }
