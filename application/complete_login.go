@@ -7,10 +7,11 @@ import (
 )
 
 // LoginCommand is the end of a web OAuth round trip: the one-time code WeChat gave
-// the browser and the invite code the browser was carrying, if any.
+// the browser and the attribution of the invite link the browser was carrying, if
+// any (built by the web adapter with domain.LinkAttribution; zero when none).
 type LoginCommand struct {
-	Code       string
-	InviteCode string
+	Code        string
+	Attribution domain.Attribution
 }
 
 // CompleteLoginService turns an OAuth code into a known user: the link path's entry
@@ -49,9 +50,5 @@ func (s *CompleteLoginService) CompleteLogin(ctx context.Context, cmd LoginComma
 	if profile.UnionID == "" {
 		profile.UnionID = id.UnionID
 	}
-	join := JoinCommand{OpenID: id.OpenID, Profile: profile}
-	if cmd.InviteCode != "" {
-		join.Channel, join.InviteCode = domain.ChannelLink, cmd.InviteCode
-	}
-	return s.join.Join(ctx, join)
+	return s.join.Join(ctx, JoinCommand{OpenID: id.OpenID, Profile: profile, Attribution: cmd.Attribution})
 }

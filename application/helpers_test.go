@@ -119,7 +119,7 @@ func (e *env) mustJoin(t *testing.T, cmd application.JoinCommand) application.Jo
 // inviter creates a user with no attribution, the way a plain follow does.
 func (e *env) inviter(t *testing.T, openID, nickname string) domain.User {
 	t.Helper()
-	return e.mustJoin(t, application.JoinCommand{OpenID: openID, Profile: domain.Profile{Nickname: nickname}, Subscribed: true}).User
+	return e.mustJoin(t, application.JoinCommand{OpenID: openID, Profile: domain.Profile{Nickname: nickname}, FollowedAt: t0}).User
 }
 
 func (e *env) inviteCount(t *testing.T) int {
@@ -149,3 +149,30 @@ func bytes8(b byte) []byte { return []byte{b, b, b, b, b, b, b, b} }
 func cryptoRandom() io.Reader { return rand.Reader }
 
 func rawURL(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// linkAttr is the attribution of an invite link with code; it panics on a malformed
+// code, which is a bug in the test.
+func linkAttr(code string) domain.Attribution {
+	a, err := domain.LinkAttribution(code)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// scanAttr is the attribution of a scanned invite code of the owner of code.
+func scanAttr(code string) domain.Attribution {
+	a, err := domain.ScanAttribution(domain.InviteScene(code))
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// followedAt is the follow time of a contact: t0 for a follow, zero for none.
+func followedAt(follow bool) time.Time {
+	if follow {
+		return t0
+	}
+	return time.Time{}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/wxinvite/wxinvite/domain"
@@ -15,14 +14,14 @@ import (
 type JoinCommand struct {
 	OpenID  string
 	Profile domain.Profile
-	// Subscribed is true when this contact is a follow (the scan path): the user is
-	// marked as following. The link path leaves following as it is.
-	Subscribed bool
-	// Channel, with InviteCode (link) or Scene (scan), is the attribution. An empty
-	// channel means no attribution (a plain follow, a login without an invite).
-	Channel    domain.Channel
-	InviteCode string
-	Scene      domain.Scene
+	// FollowedAt is set when this contact is a follow event (the scan path): the
+	// event's own time (WeChat's CreateTime). The user is marked as following unless
+	// a newer event already set the follow state. The link path has no event and
+	// leaves it zero, which leaves the follow state as it is.
+	FollowedAt time.Time
+	// Attribution says who sent the person; zero means nobody did (a plain follow,
+	// a login without an invite). The inbound adapter built and validated it.
+	Attribution domain.Attribution
 	// ContactKey identifies this contact for idempotency (the WeChat delivery key).
 	// A repeat of the contact that created the user gets the original result back.
 	ContactKey string
@@ -53,6 +52,10 @@ type JoinResult struct {
 	Inviter  *domain.User
 	Channel  domain.Channel
 	NoInvite NoInviteReason
+	// FollowApplied is true when this contact's follow event set the follow state
+	// (a new follower, or a newer event than the one that last set it); false for
+	// the link path, a replay, and a follow event older than the state it would change.
+	FollowApplied bool
 }
 
 // Inviter lookups are cached this long (see inviterCache) for at most this many codes.
@@ -60,10 +63,6 @@ const (
 	inviterCacheTTL  = 30 * time.Second
 	inviterCacheSize = 10000
 )
-
-// maxJoinAttempts bounds the re-reads after losing a race (and the rare invite-code
-// collision); the transactor separately retries cluster conflicts.
-const maxJoinAttempts = 4
 
 // JoinService is the one use case both invite paths end in.
 type JoinService struct {
@@ -87,18 +86,14 @@ func NewJoinService(tx Transactor, users UserRepository, invites InviteRepositor
 // all in one transaction. An existing person gets their profile refreshed and no
 // invite. Unknown codes and self-invites record nothing and are not errors.
 // Concurrent duplicates produce one user and at most one invite: the loser of the
-// unique-key race re-reads and returns the winner's result.
+// unique-key race re-reads and returns the winner's result (see joinRetryPolicy).
 func (s *JoinService) Join(ctx context.Context, cmd JoinCommand) (JoinResult, error) {
 	if err := domain.ValidateOpenID(cmd.OpenID); err != nil {
 		return JoinResult{}, Errorf(KindInvalid, "invalid_openid", err, "the openid is not valid")
 	}
-	if cmd.Channel != "" {
-		if err := cmd.Channel.Validate(); err != nil {
-			return JoinResult{}, Errorf(KindInvalid, "invalid_channel", err, "the channel is not valid")
-		}
-	}
 	var lastErr error
-	for attempt := 0; attempt < maxJoinAttempts; attempt++ {
+	attempt := joinRetry.first(cmd)
+	for n := 0; n < joinRetry.maxAttempts; n++ {
 		res, err := s.join(ctx, cmd, attempt)
 		if err == nil {
 			for _, o := range s.observers {
@@ -110,6 +105,7 @@ func (s *JoinService) Join(ctx context.Context, cmd JoinCommand) (JoinResult, er
 			return JoinResult{}, err
 		}
 		lastErr = err // lost a race or drew a taken invite code: look again
+		attempt = attempt.afterConflict()
 	}
 	return JoinResult{}, Errorf(KindUnavailable, "join_contention", lastErr, "too much contention, try again")
 }
@@ -120,13 +116,9 @@ func (s *JoinService) Join(ctx context.Context, cmd JoinCommand) (JoinResult, er
 // has little to conflict on. Correctness does not depend on the read being current:
 // if someone created the person meanwhile, the insert hits the unique openid and the
 // next attempt reads the winner.
-//
-// A contact that comes through an invite is almost always a first contact, so on the
-// first attempt it skips the read and goes straight to the insert: the unique openid
-// tells if the person was known after all, and the next attempt reads them.
-func (s *JoinService) join(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
-	if cmd.Channel != "" && attempt == 0 {
-		return s.createNew(ctx, cmd, attempt)
+func (s *JoinService) join(ctx context.Context, cmd JoinCommand, a joinAttempt) (JoinResult, error) {
+	if !a.lookUp {
+		return s.createNew(ctx, cmd, a)
 	}
 	u, err := s.users.ByOpenID(ctx, cmd.OpenID)
 	switch {
@@ -135,20 +127,20 @@ func (s *JoinService) join(ctx context.Context, cmd JoinCommand, attempt int) (J
 	case !errors.Is(err, ErrNotFound):
 		return JoinResult{}, fmt.Errorf("join: find user: %w", err)
 	}
-	return s.createNew(ctx, cmd, attempt)
+	return s.createNew(ctx, cmd, a)
 }
 
 // createNew resolves the attribution, then inserts the person (and the invite) in one
 // transaction. ErrConflict means the person (or the drawn invite code) exists.
-func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, attempt int) (JoinResult, error) {
-	inviter, found, err := s.resolveInviter(ctx, cmd)
+func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, a joinAttempt) (JoinResult, error) {
+	inviter, found, err := s.resolveInviter(ctx, cmd.Attribution)
 	if err != nil {
 		return JoinResult{}, err
 	}
 	var res JoinResult
 	write := func(ctx context.Context) error {
 		var err error
-		res, err = s.create(ctx, cmd, inviter, found, attempt)
+		res, err = s.create(ctx, cmd, inviter, found, a)
 		return err
 	}
 	if !found {
@@ -159,26 +151,29 @@ func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, attempt in
 }
 
 // existing handles a person already known (outside any transaction; the writes it
-// needs, if any, run in one): a replay of their first contact, or a
-// later contact that can no longer be credited to anyone.
+// needs, if any, run in one): a replay of their first contact, or a later contact
+// that can no longer be credited to anyone (the domain says why).
 func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinCommand) (JoinResult, error) {
-	res := JoinResult{User: u, Channel: cmd.Channel}
+	res := JoinResult{User: u, Channel: cmd.Attribution.Channel()}
 	if cmd.ContactKey != "" && cmd.ContactKey == u.FirstContactKey {
 		res.Replayed = true
 		return res, s.loadInvite(ctx, &res)
 	}
-	if cmd.Channel != "" {
-		res.NoInvite = ReasonNotNew
-	} else {
-		res.NoInvite = ReasonNoAttribution
+	inviter, found, err := s.resolveInviter(ctx, cmd.Attribution)
+	if err != nil {
+		return JoinResult{}, err
+	}
+	if _, err := s.invite(&res, cmd.Attribution, inviter, found, u, false); err != nil {
+		return JoinResult{}, err
 	}
 	before := u
 	refresh := u.ApplyProfile(cmd.Profile)
-	follow := cmd.Subscribed && !u.Following
+	follow := !cmd.FollowedAt.IsZero()
 	if !refresh && !follow {
 		return res, nil // nothing to write, no transaction
 	}
-	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+	write := func(ctx context.Context) error {
+		res.FollowApplied = false
 		if refresh {
 			if err := s.users.UpdateProfile(ctx, u); err != nil {
 				if !errors.Is(err, ErrConflict) {
@@ -192,117 +187,59 @@ func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinComma
 			}
 		}
 		if follow {
-			if err := s.users.SetFollowing(ctx, u.ID, true); err != nil {
+			applied, err := s.users.SetFollowing(ctx, u.ID, true, cmd.FollowedAt)
+			if err != nil {
 				return fmt.Errorf("join: mark following: %w", err)
 			}
+			res.FollowApplied = applied
 		}
 		return nil
-	})
+	}
+	if refresh && follow {
+		err = s.tx.InTx(ctx, write)
+	} else {
+		err = write(ctx) // a single statement is atomic on its own
+	}
 	if err != nil {
 		return JoinResult{}, err
 	}
-	u.Following = u.Following || follow
+	if res.FollowApplied {
+		u.Following, u.FollowEventAt = true, cmd.FollowedAt
+	}
 	res.User = u
 	return res, nil
 }
 
 // create inserts a new person and, when the attribution named someone else, the
 // invite, in the transaction carried by ctx.
-func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domain.User, found bool, attempt int) (JoinResult, error) {
+func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domain.User, found bool, a joinAttempt) (JoinResult, error) {
 	now := s.clock.Now()
 	code, err := s.newInviteCode()
 	if err != nil {
 		return JoinResult{}, err
 	}
 	profile := cmd.Profile
-	if attempt > 1 || attempt == 1 && cmd.Channel == "" {
-		// A retry that still finds no user by openid collided on the invite code or the
-		// unionid; the code is fresh now, and the unionid is not worth failing a join.
+	if !a.keepUnionID {
 		profile.UnionID = ""
 	}
-	u, err := domain.NewUser(cmd.OpenID, profile, code, cmd.Subscribed, cmd.ContactKey, now)
+	u, err := domain.NewUser(cmd.OpenID, profile, code, cmd.FollowedAt, cmd.ContactKey, now)
 	if err != nil {
 		return JoinResult{}, Errorf(KindInvalid, "invalid_user", err, "the user is not valid")
 	}
 	if u, err = s.users.Create(ctx, u); err != nil {
 		return JoinResult{}, fmt.Errorf("join: create user: %w", err)
 	}
-	res := JoinResult{User: u, IsNew: true, Channel: cmd.Channel, NoInvite: ReasonNoAttribution}
-	if cmd.Channel == "" {
-		return res, nil
-	}
-	if !found {
-		res.NoInvite = ReasonUnknownCode
-		return res, nil
-	}
-	inv, err := domain.NewInvite(inviter, u, true, cmd.Channel, cmd.Scene.Str, now)
-	if errors.Is(err, domain.ErrSelfInvite) {
-		res.NoInvite = ReasonSelfInvite
-		return res, nil
-	}
+	res := JoinResult{User: u, IsNew: true, Channel: cmd.Attribution.Channel(), FollowApplied: u.Following}
+	inv, err := s.invite(&res, cmd.Attribution, inviter, found, u, true)
 	if err != nil {
-		return JoinResult{}, Errorf(KindInvalid, "invalid_invite", err, "the invite is not valid")
+		return JoinResult{}, err
 	}
-	if inv, err = s.invites.Create(ctx, inv); err != nil {
+	if inv == nil {
+		return res, nil
+	}
+	if *inv, err = s.invites.Create(ctx, *inv); err != nil {
 		return JoinResult{}, fmt.Errorf("join: record invite: %w", err)
 	}
-	res.Invite, res.Inviter, res.NoInvite = &inv, &inviter, ReasonNone
+	res.Invite, res.Inviter, res.NoInvite = inv, &inviter, ReasonNone
 	return res, nil
-}
-
-// resolveInviter finds the user an attribution names; ok is false when it names nobody.
-func (s *JoinService) resolveInviter(ctx context.Context, cmd JoinCommand) (domain.User, bool, error) {
-	if cmd.Channel == "" {
-		return domain.User{}, false, nil
-	}
-	code := cmd.InviteCode
-	if cmd.Channel == domain.ChannelScan {
-		c, err := domain.InviteCodeFromScene(cmd.Scene)
-		if err != nil {
-			return domain.User{}, false, nil // not an invite scene: a campaign code, or junk
-		}
-		code = c
-	}
-	if domain.ValidateInviteCode(code) != nil {
-		return domain.User{}, false, nil
-	}
-	now := s.clock.Now()
-	if inviter, ok := s.inviters.get(code, now); ok {
-		return inviter, true, nil
-	}
-	inviter, err := s.users.ByInviteCode(ctx, code)
-	if errors.Is(err, ErrNotFound) {
-		return domain.User{}, false, nil
-	}
-	if err != nil {
-		return domain.User{}, false, fmt.Errorf("join: find inviter: %w", err)
-	}
-	s.inviters.put(code, inviter, now)
-	return inviter, true, nil
-}
-
-// loadInvite fills the invite and inviter of a replayed result from the store.
-func (s *JoinService) loadInvite(ctx context.Context, res *JoinResult) error {
-	inv, err := s.invites.ByInvitee(ctx, res.User.ID)
-	if errors.Is(err, ErrNotFound) {
-		res.NoInvite = ReasonNoAttribution
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("join: load invite: %w", err)
-	}
-	inviter, err := s.users.ByID(ctx, inv.InviterID)
-	if err != nil {
-		return fmt.Errorf("join: load inviter: %w", err)
-	}
-	res.Invite, res.Inviter, res.Channel = &inv, &inviter, inv.Channel
-	return nil
-}
-
-func (s *JoinService) newInviteCode() (string, error) {
-	b := make([]byte, domain.InviteCodeBytes)
-	if _, err := io.ReadFull(s.random, b); err != nil {
-		return "", Errorf(KindInternal, "random_failed", err, "cannot generate an invite code")
-	}
-	return domain.NewInviteCode(b)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -17,7 +18,7 @@ func TestJoinNewUserWithoutAttribution(t *testing.T) {
 		t.Run(fmt.Sprintf("subscribed=%v", subscribed), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, nil)
-			res := e.mustJoin(t, application.JoinCommand{OpenID: "o_new", Profile: domain.Profile{Nickname: "Ann", UnionID: "u1"}, Subscribed: subscribed, ContactKey: "k1"})
+			res := e.mustJoin(t, application.JoinCommand{OpenID: "o_new", Profile: domain.Profile{Nickname: "Ann", UnionID: "u1"}, FollowedAt: followedAt(subscribed), ContactKey: "k1"})
 			if !res.IsNew || res.Replayed || res.Invite != nil || res.Inviter != nil || res.NoInvite != application.ReasonNoAttribution || res.Channel != "" {
 				t.Fatalf("result = %+v", res)
 			}
@@ -45,7 +46,7 @@ func TestJoinLinkInvite(t *testing.T) {
 	inviter := e.inviter(t, "o_inviter", "Ann")
 	e.clock.Advance(1000)
 	at := e.clock.Now()
-	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_friend", Channel: domain.ChannelLink, InviteCode: inviter.InviteCode})
+	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_friend", Attribution: linkAttr(inviter.InviteCode)})
 	if !res.IsNew || res.NoInvite != application.ReasonNone || res.Channel != domain.ChannelLink {
 		t.Fatalf("result = %+v", res)
 	}
@@ -78,7 +79,7 @@ func TestJoinScanInvite(t *testing.T) {
 	e := newEnv(t, nil)
 	inviter := e.inviter(t, "o_inviter", "Ann")
 	scene := domain.InviteScene(inviter.InviteCode)
-	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_friend", Subscribed: true, Channel: domain.ChannelScan, Scene: scene, ContactKey: "msg1"})
+	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_friend", FollowedAt: t0, Attribution: scanAttr(inviter.InviteCode), ContactKey: "msg1"})
 	if !res.IsNew || res.Invite == nil || res.Inviter == nil || res.NoInvite != application.ReasonNone || res.Channel != domain.ChannelScan {
 		t.Fatalf("result = %+v", res)
 	}
@@ -100,13 +101,10 @@ func TestJoinUnresolvableAttribution(t *testing.T) {
 		name string
 		cmd  application.JoinCommand
 	}{
-		{"unknown link code", application.JoinCommand{Channel: domain.ChannelLink, InviteCode: "zzzzzzzzzzzzz"}},
-		{"malformed link code", application.JoinCommand{Channel: domain.ChannelLink, InviteCode: "NOT-A-CODE"}},
-		{"empty link code", application.JoinCommand{Channel: domain.ChannelLink}},
-		{"unknown scan scene", application.JoinCommand{Channel: domain.ChannelScan, Scene: domain.InviteScene("zzzzzzzzzzzzz")}},
-		{"malformed scan scene", application.JoinCommand{Channel: domain.ChannelScan, Scene: domain.Scene{Str: "inv_???"}}},
-		{"numeric scene", application.JoinCommand{Channel: domain.ChannelScan, Scene: domain.Scene{ID: 42}}},
-		{"campaign scene", application.JoinCommand{Channel: domain.ChannelScan, Scene: domain.Scene{Str: "cmp_spring"}}},
+		// Malformed codes and scenes that name no inviter never become an attribution
+		// (see domain.TestAttributionConstructors): the adapters pass none.
+		{"unknown link code", application.JoinCommand{Attribution: linkAttr("zzzzzzzzzzzzz")}},
+		{"unknown scan scene", application.JoinCommand{Attribution: scanAttr("zzzzzzzzzzzzz")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +136,7 @@ func TestJoinUnresolvableAttribution(t *testing.T) {
 func TestJoinSelfInviteOfNewUserRecordsNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, &seqRandom{chunks: [][]byte{bytes8(0)}})
-	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_self", Channel: domain.ChannelLink, InviteCode: "aaaaaaaaaaaaa"})
+	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_self", Attribution: linkAttr("aaaaaaaaaaaaa")})
 	if res.User.InviteCode != "aaaaaaaaaaaaa" {
 		t.Fatalf("drawn code = %q, the construction is off", res.User.InviteCode)
 	}
@@ -155,8 +153,8 @@ func TestJoinExistingUserScanningOwnCode(t *testing.T) {
 	e := newEnv(t, nil)
 	me := e.inviter(t, "o_me", "Ann")
 	for _, cmd := range []application.JoinCommand{
-		{OpenID: "o_me", Subscribed: true, Channel: domain.ChannelScan, Scene: domain.InviteScene(me.InviteCode)},
-		{OpenID: "o_me", Channel: domain.ChannelLink, InviteCode: me.InviteCode},
+		{OpenID: "o_me", FollowedAt: t0, Attribution: scanAttr(me.InviteCode)},
+		{OpenID: "o_me", Attribution: linkAttr(me.InviteCode)},
 	} {
 		res := e.mustJoin(t, cmd)
 		if res.IsNew || res.Invite != nil || res.Inviter != nil || res.NoInvite != application.ReasonNotNew || res.User.ID != me.ID {
@@ -178,7 +176,7 @@ func TestJoinExistingUser(t *testing.T) {
 	}
 
 	// A later contact, even with a valid attribution, credits nobody but refreshes the profile.
-	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_bob", Profile: domain.Profile{Nickname: "Bob"}, Channel: domain.ChannelLink, InviteCode: inviter.InviteCode})
+	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_bob", Profile: domain.Profile{Nickname: "Bob"}, Attribution: linkAttr(inviter.InviteCode)})
 	if res.IsNew || res.Replayed || res.Invite != nil || res.NoInvite != application.ReasonNotNew || res.User.ID != first.User.ID || res.User.Nickname != "Bob" {
 		t.Fatalf("result = %+v", res)
 	}
@@ -188,7 +186,7 @@ func TestJoinExistingUser(t *testing.T) {
 		t.Fatalf("result = %+v", res)
 	}
 	// An empty profile (user/info since 2021) does not erase the known nickname.
-	res = e.mustJoin(t, application.JoinCommand{OpenID: "o_bob", Profile: domain.Profile{}, Subscribed: true})
+	res = e.mustJoin(t, application.JoinCommand{OpenID: "o_bob", Profile: domain.Profile{}, FollowedAt: t0})
 	if res.User.Nickname != "Bob" {
 		t.Fatalf("result nickname = %q, want Bob", res.User.Nickname)
 	}
@@ -224,7 +222,7 @@ func TestJoinNewUserUnionIDTakenStillJoins(t *testing.T) {
 	e := newEnv(t, nil)
 	inviter := e.inviter(t, "o_a", "")
 	e.mustJoin(t, application.JoinCommand{OpenID: "o_x", Profile: domain.Profile{UnionID: "u_shared"}})
-	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_b", Profile: domain.Profile{UnionID: "u_shared", Nickname: "Bee"}, Channel: domain.ChannelLink, InviteCode: inviter.InviteCode})
+	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_b", Profile: domain.Profile{UnionID: "u_shared", Nickname: "Bee"}, Attribution: linkAttr(inviter.InviteCode)})
 	if !res.IsNew || res.User.UnionID != "" || res.User.Nickname != "Bee" || res.Invite == nil {
 		t.Fatalf("result = %+v", res)
 	}
@@ -236,22 +234,22 @@ func TestJoinFollowUnfollowRefollow(t *testing.T) {
 	e := newEnv(t, nil)
 	unfollow := application.NewUnfollowService(e.users)
 	inviter := e.inviter(t, "o_inviter", "Ann")
-	scan := application.JoinCommand{OpenID: "o_friend", Subscribed: true, Channel: domain.ChannelScan, Scene: domain.InviteScene(inviter.InviteCode), ContactKey: "m1"}
+	scan := application.JoinCommand{OpenID: "o_friend", FollowedAt: t0, Attribution: scanAttr(inviter.InviteCode), ContactKey: "m1"}
 	first := e.mustJoin(t, scan)
 	if !first.User.Following || first.Invite == nil {
 		t.Fatalf("first = %+v", first)
 	}
-	if err := unfollow.Unfollow(ctx, "o_friend"); err != nil {
-		t.Fatal(err)
+	if res, err := unfollow.Unfollow(ctx, "o_friend", t0.Add(time.Second)); err != nil || !res.Applied {
+		t.Fatalf("Unfollow = %+v, %v; want applied", res, err)
 	}
 	if u, _ := e.users.ByOpenID(ctx, "o_friend"); u.Following {
 		t.Fatal("still following after Unfollow")
 	}
-	// Unfollowing twice is harmless.
-	if err := unfollow.Unfollow(ctx, "o_friend"); err != nil {
-		t.Fatal(err)
+	// Unfollowing twice is harmless, and the copy changes nothing.
+	if res, err := unfollow.Unfollow(ctx, "o_friend", t0.Add(time.Second)); err != nil || res.Applied {
+		t.Fatalf("second Unfollow = %+v, %v; want not applied", res, err)
 	}
-	scan.ContactKey = "m2"
+	scan.ContactKey, scan.FollowedAt = "m2", t0.Add(2*time.Second)
 	again := e.mustJoin(t, scan)
 	if again.IsNew || again.Invite != nil || again.NoInvite != application.ReasonNotNew || !again.User.Following {
 		t.Fatalf("again = %+v", again)
@@ -271,13 +269,50 @@ func TestJoinFollowUnfollowRefollow(t *testing.T) {
 	if !link.User.Following {
 		t.Fatal("a non-subscribe contact changed following")
 	}
+	if !again.FollowApplied || link.FollowApplied {
+		t.Fatalf("FollowApplied: re-follow %v, link %v; want true, false", again.FollowApplied, link.FollowApplied)
+	}
+}
+
+// A copy of the unsubscribe delivered after the re-follow (a late WeChat retry on
+// another instance, a replay) is older than the state and changes nothing; a late
+// copy of the first subscribe does not undo a newer unsubscribe either.
+func TestFollowStateFollowsEventTime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	unfollow := application.NewUnfollowService(e.users)
+	t1, t2, t3 := t0, t0.Add(time.Minute), t0.Add(2*time.Minute)
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_p", FollowedAt: t1, ContactKey: "s1"})
+	if res, err := unfollow.Unfollow(ctx, "o_p", t2); err != nil || !res.Applied {
+		t.Fatalf("unsubscribe t2 = %+v, %v", res, err)
+	}
+	if res := e.mustJoin(t, application.JoinCommand{OpenID: "o_p", FollowedAt: t3, ContactKey: "s3"}); !res.FollowApplied || !res.User.Following {
+		t.Fatalf("subscribe t3 = %+v", res)
+	}
+	if res, err := unfollow.Unfollow(ctx, "o_p", t2); err != nil || res.Applied || !res.Known {
+		t.Fatalf("late unsubscribe t2 = %+v, %v; want known, not applied", res, err)
+	}
+	if u, _ := e.users.ByOpenID(ctx, "o_p"); !u.Following || !u.FollowEventAt.Equal(t3) {
+		t.Fatalf("after the late unsubscribe: following %v at %v; want true at %v", u.Following, u.FollowEventAt, t3)
+	}
+	t4 := t3.Add(time.Minute)
+	if _, err := unfollow.Unfollow(ctx, "o_p", t4); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.mustJoin(t, application.JoinCommand{OpenID: "o_p", FollowedAt: t3, ContactKey: "s3-copy"}); res.FollowApplied || res.User.Following {
+		t.Fatalf("late subscribe t3 after unsubscribe t4 = %+v", res)
+	}
+	if _, err := unfollow.Unfollow(ctx, "o_p", time.Time{}); application.ErrorKind(err) != application.KindInvalid {
+		t.Fatalf("Unfollow without a time = %v, want KindInvalid", err)
+	}
 }
 
 func TestJoinReplay(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	inviter := e.inviter(t, "o_inviter", "Ann")
-	cmd := application.JoinCommand{OpenID: "o_friend", Subscribed: true, Channel: domain.ChannelScan, Scene: domain.InviteScene(inviter.InviteCode), ContactKey: "delivery-1"}
+	cmd := application.JoinCommand{OpenID: "o_friend", FollowedAt: t0, Attribution: scanAttr(inviter.InviteCode), ContactKey: "delivery-1"}
 	first := e.mustJoin(t, cmd)
 	e.clock.Advance(5)
 
@@ -311,7 +346,7 @@ func TestJoinReplay(t *testing.T) {
 func TestJoinReplayWithoutInvite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	cmd := application.JoinCommand{OpenID: "o_plain", Subscribed: true, ContactKey: "d1"}
+	cmd := application.JoinCommand{OpenID: "o_plain", FollowedAt: t0, ContactKey: "d1"}
 	first := e.mustJoin(t, cmd)
 	replay := e.mustJoin(t, cmd)
 	if !replay.Replayed || replay.User.ID != first.User.ID || replay.Invite != nil || replay.Inviter != nil || replay.NoInvite != application.ReasonNoAttribution {
@@ -329,7 +364,6 @@ func TestJoinRefusesInvalidInput(t *testing.T) {
 		{"empty openid", application.JoinCommand{}, "invalid_openid"},
 		{"bad openid chars", application.JoinCommand{OpenID: "o/../x"}, "invalid_openid"},
 		{"long openid", application.JoinCommand{OpenID: string(make([]byte, 65))}, "invalid_openid"},
-		{"bad channel", application.JoinCommand{OpenID: "o_ok", Channel: "email"}, "invalid_channel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -438,8 +472,7 @@ func TestJoinConcurrentSameOpenID(t *testing.T) {
 						key = fmt.Sprintf("d%d", i)
 					}
 					results[i], errs[i] = e.join.Join(context.Background(), application.JoinCommand{
-						OpenID: "o_friend", Subscribed: true, Channel: domain.ChannelScan,
-						Scene: domain.InviteScene(inviter.InviteCode), ContactKey: key})
+						OpenID: "o_friend", FollowedAt: t0, Attribution: scanAttr(inviter.InviteCode), ContactKey: key})
 				}()
 			}
 			close(start)
@@ -483,9 +516,9 @@ func TestJoinConcurrentDistinctOpenIDs(t *testing.T) {
 			defer wg.Done()
 			cmd := application.JoinCommand{OpenID: fmt.Sprintf("o_friend_%03d", i)}
 			if i%2 == 0 {
-				cmd.Channel, cmd.InviteCode = domain.ChannelLink, inviter.InviteCode
+				cmd.Attribution = linkAttr(inviter.InviteCode)
 			} else {
-				cmd.Channel, cmd.Scene, cmd.Subscribed = domain.ChannelScan, domain.InviteScene(inviter.InviteCode), true
+				cmd.Attribution, cmd.FollowedAt = scanAttr(inviter.InviteCode), t0
 			}
 			res, err := e.join.Join(ctx, cmd)
 			if err == nil && (res.Invite == nil || !res.IsNew) {
@@ -541,7 +574,7 @@ func TestJoinObserversSeeEachSuccess(t *testing.T) {
 	second := &countingObserver{}
 	e.join = application.NewJoinService(e.store, e.users, e.invs, e.clock, cryptoRandom(), e.obs, second)
 	inviter := e.inviter(t, "o_inviter", "")
-	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_f", Channel: domain.ChannelLink, InviteCode: inviter.InviteCode})
+	res := e.mustJoin(t, application.JoinCommand{OpenID: "o_f", Attribution: linkAttr(inviter.InviteCode)})
 	e.mustJoin(t, application.JoinCommand{OpenID: "o_f"})
 	if _, err := e.join.Join(context.Background(), application.JoinCommand{OpenID: ""}); err == nil {
 		t.Fatal("invalid join succeeded")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -94,9 +95,12 @@ func TestCompleteLogin(t *testing.T) {
 			inviter := e.inviter(t, "o_inviter", "Ann")
 			oauth := &fakeOAuth{ids: map[string]application.OAuthIdentity{"c1": tt.id, strings.Repeat("c", 512): tt.id}, profile: tt.profile, profileErr: tt.profileErr}
 			svc := application.NewCompleteLoginService(oauth, e.join)
-			cmd := application.LoginCommand{Code: tt.code, InviteCode: tt.badInvite}
+			cmd := application.LoginCommand{Code: tt.code}
+			if tt.badInvite != "" {
+				cmd.Attribution = linkAttr(tt.badInvite)
+			}
 			if tt.withInvite {
-				cmd.InviteCode = inviter.InviteCode
+				cmd.Attribution = linkAttr(inviter.InviteCode)
 			}
 			res, err := svc.CompleteLogin(ctx, cmd)
 			if oauth.exchanges != tt.wantExchange || oauth.profiles != tt.wantProfile {
@@ -144,7 +148,7 @@ func TestCompleteLoginTwiceIsNotNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	oauth.profile = domain.Profile{} // WeChat returns nothing this time
-	second, err := svc.CompleteLogin(context.Background(), application.LoginCommand{Code: "c2", InviteCode: inviter.InviteCode})
+	second, err := svc.CompleteLogin(context.Background(), application.LoginCommand{Code: "c2", Attribution: linkAttr(inviter.InviteCode)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,8 +213,8 @@ func TestEnrichProfile(t *testing.T) {
 func TestUnfollowUnknownOpenID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	if err := application.NewUnfollowService(e.users).Unfollow(context.Background(), "o_never_seen"); err != nil {
-		t.Fatalf("Unfollow(unknown) = %v, want nil", err)
+	if res, err := application.NewUnfollowService(e.users).Unfollow(context.Background(), "o_never_seen", t0); err != nil || res.Known || res.Applied {
+		t.Fatalf("Unfollow(unknown) = %+v, %v; want nothing, nil", res, err)
 	}
 	if n := e.userCount(t); n != 0 {
 		t.Fatalf("Unfollow created %d users", n)
@@ -223,7 +227,7 @@ func TestUnfollowCountsFollowers(t *testing.T) {
 	e := newEnv(t, nil)
 	e.inviter(t, "o_a", "")
 	e.inviter(t, "o_b", "")
-	if err := application.NewUnfollowService(e.users).Unfollow(ctx, "o_a"); err != nil {
+	if _, err := application.NewUnfollowService(e.users).Unfollow(ctx, "o_a", t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	users, followers, err := e.users.Counts(ctx)

@@ -33,8 +33,18 @@ type UserRepository interface {
 	// UpdateProfile stores unionid, nickname and avatar of u. ErrNotFound when u does
 	// not exist; ErrConflict when the unionid belongs to another user.
 	UpdateProfile(ctx context.Context, u domain.User) error
-	// SetFollowing records whether the user follows the account. ErrNotFound when none.
-	SetFollowing(ctx context.Context, id domain.UserID, following bool) error
+	// SetFollowing records whether the user follows the account, as of the follow
+	// or unfollow event that happened at (WeChat's CreateTime), unless an event
+	// newer than at has already set it: WeChat retries and other instances deliver
+	// events late and out of order, and the state must follow the events' own
+	// order, not their arrival. It is one conditional UPDATE (compare-and-swap on
+	// follow_event_at), so it holds across instances and on a multi-primary
+	// cluster. An event at the same instant as the last one applied is applied only
+	// if it changes the state: CreateTime has one-second resolution, so two distinct
+	// events in one second are taken in arrival order, while a copy of the event
+	// already applied changes nothing. applied reports whether the state was
+	// written; ErrNotFound when the user does not exist.
+	SetFollowing(ctx context.Context, id domain.UserID, following bool, at time.Time) (applied bool, err error)
 	// Counts returns the number of users and of current followers.
 	Counts(ctx context.Context) (users, followers int, err error)
 }

@@ -16,9 +16,9 @@ func TestMe(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
 	a := e.inviter(t, "o_a", "Ann")
-	b := e.mustJoin(t, application.JoinCommand{OpenID: "o_b", Channel: domain.ChannelLink, InviteCode: a.InviteCode}).User
-	e.mustJoin(t, application.JoinCommand{OpenID: "o_c", Channel: domain.ChannelLink, InviteCode: b.InviteCode})
-	e.mustJoin(t, application.JoinCommand{OpenID: "o_d", Channel: domain.ChannelLink, InviteCode: b.InviteCode})
+	b := e.mustJoin(t, application.JoinCommand{OpenID: "o_b", Attribution: linkAttr(a.InviteCode)}).User
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_c", Attribution: linkAttr(b.InviteCode)})
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_d", Attribution: linkAttr(b.InviteCode)})
 	q := application.NewMeQuery(e.users, e.invs)
 
 	me, err := q.Me(ctx, a.ID)
@@ -44,15 +44,14 @@ func TestInviteesPagingNewestFirst(t *testing.T) {
 	var ids []domain.UserID
 	for i := range n {
 		e.clock.Advance(time.Minute)
-		ch := domain.ChannelLink
-		cmd := application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Profile: domain.Profile{Nickname: fmt.Sprintf("F%d", i)}, Channel: ch, InviteCode: a.InviteCode}
+		cmd := application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Profile: domain.Profile{Nickname: fmt.Sprintf("F%d", i)}, Attribution: linkAttr(a.InviteCode)}
 		if i%2 == 1 {
-			cmd.Channel, cmd.InviteCode, cmd.Scene = domain.ChannelScan, "", domain.InviteScene(a.InviteCode)
+			cmd.Attribution = scanAttr(a.InviteCode)
 		}
 		ids = append(ids, e.mustJoin(t, cmd).User.ID)
 	}
 	// Someone else's invitee never shows up.
-	e.mustJoin(t, application.JoinCommand{OpenID: "o_stranger", Channel: domain.ChannelLink, InviteCode: other.InviteCode})
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_stranger", Attribution: linkAttr(other.InviteCode)})
 
 	q := application.NewInviteesQuery(e.invs)
 	var got []application.Invitee
@@ -102,7 +101,7 @@ func TestInviteesSameInstantPagesByID(t *testing.T) {
 	e := newEnv(t, nil)
 	a := e.inviter(t, "o_a", "")
 	for i := range 5 { // the clock does not move: ties broken by id
-		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Channel: domain.ChannelLink, InviteCode: a.InviteCode})
+		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Attribution: linkAttr(a.InviteCode)})
 	}
 	q := application.NewInviteesQuery(e.invs)
 	seen := map[domain.UserID]bool{}
@@ -145,9 +144,9 @@ func TestStatsByChannel(t *testing.T) {
 		t.Fatalf("empty stats = %+v, %v", empty, err)
 	}
 	a := e.inviter(t, "o_a", "") // following
-	e.mustJoin(t, application.JoinCommand{OpenID: "o_l1", Channel: domain.ChannelLink, InviteCode: a.InviteCode})
-	e.mustJoin(t, application.JoinCommand{OpenID: "o_l2", Channel: domain.ChannelLink, InviteCode: a.InviteCode})
-	e.mustJoin(t, application.JoinCommand{OpenID: "o_s1", Subscribed: true, Channel: domain.ChannelScan, Scene: domain.InviteScene(a.InviteCode)})
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_l1", Attribution: linkAttr(a.InviteCode)})
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_l2", Attribution: linkAttr(a.InviteCode)})
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_s1", FollowedAt: t0, Attribution: scanAttr(a.InviteCode)})
 	e.mustJoin(t, application.JoinCommand{OpenID: "o_plain"})
 	s, err := q.Stats(ctx)
 	if err != nil {
@@ -166,9 +165,9 @@ func TestLeaderboard(t *testing.T) {
 	b := e.inviter(t, "o_b", "Bob")
 	c := e.inviter(t, "o_c", "Cy")
 	for i, inv := range []domain.User{b, a, b, c, a, c} { // a:2 b:2 c:2 → ties by id, then add one to c
-		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Channel: domain.ChannelLink, InviteCode: inv.InviteCode})
+		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Attribution: linkAttr(inv.InviteCode)})
 	}
-	e.mustJoin(t, application.JoinCommand{OpenID: "o_extra", Channel: domain.ChannelLink, InviteCode: c.InviteCode})
+	e.mustJoin(t, application.JoinCommand{OpenID: "o_extra", Attribution: linkAttr(c.InviteCode)})
 	q := application.NewLeaderboardQuery(e.invs)
 	tests := []struct {
 		limit int
@@ -201,7 +200,7 @@ func TestLeaderboardDefaultLimit(t *testing.T) {
 	e := newEnv(t, nil)
 	for i := range application.DefaultPageSize + 5 {
 		u := e.inviter(t, fmt.Sprintf("o_inv%d", i), "")
-		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Channel: domain.ChannelLink, InviteCode: u.InviteCode})
+		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Attribution: linkAttr(u.InviteCode)})
 	}
 	got, err := application.NewLeaderboardQuery(e.invs).Leaderboard(context.Background(), 0)
 	if err != nil || len(got) != application.DefaultPageSize {
@@ -216,7 +215,7 @@ func TestInviteListAndExport(t *testing.T) {
 	a := e.inviter(t, "o_a", "Ann")
 	for i := range 3 {
 		e.clock.Advance(time.Second)
-		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Profile: domain.Profile{Nickname: fmt.Sprintf("F%d", i)}, Channel: domain.ChannelLink, InviteCode: a.InviteCode})
+		e.mustJoin(t, application.JoinCommand{OpenID: fmt.Sprintf("o_f%d", i), Profile: domain.Profile{Nickname: fmt.Sprintf("F%d", i)}, Attribution: linkAttr(a.InviteCode)})
 	}
 	q := application.NewInviteListQuery(e.invs)
 	items, next, err := q.List(ctx, application.Page{Limit: 2})

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/wxinvite/wxinvite/domain"
 )
 
 // UnfollowService records that a person stopped following the account. The invite
@@ -17,21 +20,42 @@ func NewUnfollowService(users UserRepository) *UnfollowService {
 	return &UnfollowService{users: users}
 }
 
-// Unfollow marks the user as not following. An openid the service never met is not
-// an error: WeChat may tell us about followers from before the service existed.
-func (s *UnfollowService) Unfollow(ctx context.Context, openID string) error {
+// UnfollowResult reports what an Unfollow did. Applied tells the callers that act on
+// an unfollow (campaigns revoke invites) whether it changed the follow state: a
+// stale event (older than the one that last set it), a copy of the event already
+// applied, or an openid never met change nothing.
+type UnfollowResult struct {
+	User    domain.User
+	Known   bool
+	Applied bool
+}
+
+// Unfollow marks the user as not following as of the unsubscribe event at `at`
+// (WeChat's CreateTime), unless a newer event already set the follow state. An
+// openid the service never met is not an error: WeChat may tell us about followers
+// from before the service existed.
+func (s *UnfollowService) Unfollow(ctx context.Context, openID string, at time.Time) (UnfollowResult, error) {
+	if err := domain.ValidateOpenID(openID); err != nil {
+		return UnfollowResult{}, Errorf(KindInvalid, "invalid_openid", err, "the openid is not valid")
+	}
+	if at.IsZero() {
+		return UnfollowResult{}, Errorf(KindInvalid, "invalid_event_time", nil, "an unfollow needs the time of its event")
+	}
 	u, err := s.users.ByOpenID(ctx, openID)
 	if errors.Is(err, ErrNotFound) {
-		return nil
+		return UnfollowResult{}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("unfollow: %w", err)
+		return UnfollowResult{}, fmt.Errorf("unfollow: %w", err)
 	}
-	if !u.Following {
-		return nil
+	// Written even when the user already shows as not following: the event time
+	// must be kept, or an older follow arriving late would be taken as newer.
+	applied, err := s.users.SetFollowing(ctx, u.ID, false, at)
+	if err != nil {
+		return UnfollowResult{}, fmt.Errorf("unfollow: %w", err)
 	}
-	if err := s.users.SetFollowing(ctx, u.ID, false); err != nil {
-		return fmt.Errorf("unfollow: %w", err)
+	if applied {
+		u.Following, u.FollowEventAt = false, at
 	}
-	return nil
+	return UnfollowResult{User: u, Known: true, Applied: applied}, nil
 }

@@ -1,6 +1,9 @@
 package bootstrap
 
 import (
+	"context"
+	"log/slog"
+
 	"go.uber.org/fx"
 
 	"github.com/wxinvite/wxinvite/application"
@@ -16,6 +19,7 @@ var ApplicationModule = fx.Module("application",
 		application.NewCompleteLoginService,
 		application.NewUnfollowService,
 		application.NewEnrichProfileService,
+		newEnrichWorker,
 		application.NewMeQuery,
 		application.NewInviteesQuery,
 		application.NewStatsQuery,
@@ -49,4 +53,15 @@ type inviteQRCodeIn struct {
 
 func newInviteQRCodeService(in inviteQRCodeIn) *application.InviteQRCodeService {
 	return application.NewInviteQRCodeService(in.Users, in.Codes, in.WeChat, in.Clock, in.Config.QRPolicy)
+}
+
+// newEnrichWorker runs background profile enrichment from start to stop; on stop it
+// drains what is queued (after the server drained, before the store closes).
+func newEnrichWorker(lc fx.Lifecycle, svc *application.EnrichProfileService, log *slog.Logger) *application.EnrichWorker {
+	w := application.NewEnrichWorker(svc, application.EnrichWorkerConfig{}, log)
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error { w.Start(); return nil },
+		OnStop:  w.Stop,
+	})
+	return w
 }

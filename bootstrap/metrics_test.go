@@ -19,7 +19,8 @@ var freshFamilies = []string{
 	"wxinvite_db_tx_retries_total", "wxinvite_db_unique_conflicts_total",
 	"wxinvite_joins_total", "wxinvite_invites_total",
 	"wxinvite_wechat_api_calls_total", "wxinvite_wechat_api_seconds", "wxinvite_wechat_token_refreshes_total",
-	"wxinvite_callback_dedup_hits_total",
+	"wxinvite_callback_dedup_hits_total", "wxinvite_callback_deliveries_total", "wxinvite_callback_refusals_total",
+	"wxinvite_enrich_dropped_total",
 }
 
 func startApp(t *testing.T, env map[string]string) *Listener {
@@ -65,6 +66,9 @@ func TestFreshInstanceExposesEveryFamily(t *testing.T) {
 		`wxinvite_wechat_token_refreshes_total{result="fetched"} 0`,
 		`wxinvite_joins_total{channel="scan",result="new"} 0`,
 		`wxinvite_http_requests_total{method="GET",route="/readyz",status="200"} 0`,
+		`wxinvite_callback_deliveries_total{event="subscribe",outcome="invited"} 0`,
+		`wxinvite_callback_refusals_total{reason="timestamp_out_of_window"} 0`,
+		`wxinvite_enrich_dropped_total 0`,
 	} {
 		if !strings.Contains(body, series) {
 			t.Errorf("missing %s", series)

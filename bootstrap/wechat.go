@@ -44,7 +44,7 @@ func newPlatform(cfg Config, ln *Listener) platform {
 // WeChatModule is everything of the WeChat adapter: where WeChat is (the platform or
 // this process's emulator), the API client with its metrics (bound to the
 // application's WeChat ports), and the callback handler with its metrics, mounted at
-// /wechat/callback and stopped after the server drained.
+// /wechat/callback (its background work is the application's EnrichWorker).
 var WeChatModule = fx.Module("wechat",
 	fx.Provide(
 		newPlatform,
@@ -64,9 +64,8 @@ func newWeChatClient(cfg Config, p platform, tokens application.TokenStore, cloc
 	}, tokens, clock, reg, log)
 }
 
-// newCallback builds the callback handler; on stop it waits for the background
-// profile updates it started (after the server drained, before the store closes).
-func newCallback(lc fx.Lifecycle, cfg Config, p platform, join *application.JoinService, unfollow *application.UnfollowService, enrich *application.EnrichProfileService, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Callback, error) {
+// newCallback builds the callback handler over the use cases the pushes drive.
+func newCallback(cfg Config, p platform, join *application.JoinService, unfollow *application.UnfollowService, enrich *application.EnrichWorker, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Callback, error) {
 	cb, err := wechat.NewCallback(wechat.CallbackConfig{
 		Token: cfg.Token, AppID: p.AppID,
 		EncodingAESKey: cfg.EncodingAESKey, PreviousEncodingAESKey: cfg.PreviousEncodingAESKey,
@@ -75,7 +74,6 @@ func newCallback(lc fx.Lifecycle, cfg Config, p platform, join *application.Join
 	if err != nil {
 		return nil, &ConfigError{Var: "WECHAT_ENCODING_AES_KEY", Err: err}
 	}
-	lc.Append(fx.Hook{OnStop: cb.Close})
 	return cb, nil
 }
 

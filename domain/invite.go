@@ -48,22 +48,20 @@ type Invite struct {
 	CreatedAt time.Time
 }
 
-// NewInvite applies the invitation rules at the moment the invitee first becomes
-// known: never oneself, only a user who is new right now, only through a known
-// channel. The "one inviter per invitee" rule is enforced by the store's unique key
-// on the invitee and reported as ErrAlreadyInvited.
-func NewInvite(inviter, invitee User, inviteeIsNew bool, ch Channel, qrScene string, now time.Time) (Invite, error) {
-	if err := ch.Validate(); err != nil {
-		return Invite{}, err
+// NewInvite applies the invitation rules at the moment the invitee's contact is
+// handled: never oneself, only a user who is new right now (inviteeIsNew is false
+// for a person the service already knew), only with an attribution. It is the one
+// place these rules are checked. The "one inviter per invitee" rule is enforced by
+// the store's unique key on the invitee and reported as ErrAlreadyInvited.
+func NewInvite(inviter, invitee User, inviteeIsNew bool, a Attribution, now time.Time) (Invite, error) {
+	if a.IsZero() {
+		return Invite{}, fmt.Errorf("%w: no attribution", ErrInvalidChannel)
+	}
+	if !inviteeIsNew {
+		return Invite{}, ErrNotNewUser // first: a known person counts for nobody, themselves included
 	}
 	if inviter.ID == invitee.ID || inviter.OpenID == invitee.OpenID {
 		return Invite{}, ErrSelfInvite
 	}
-	if !inviteeIsNew {
-		return Invite{}, ErrNotNewUser
-	}
-	if ch == ChannelLink {
-		qrScene = ""
-	}
-	return Invite{InviterID: inviter.ID, InviteeID: invitee.ID, Channel: ch, QRScene: qrScene, Status: InviteCounted, CreatedAt: now}, nil
+	return Invite{InviterID: inviter.ID, InviteeID: invitee.ID, Channel: a.Channel(), QRScene: a.QRScene(), Status: InviteCounted, CreatedAt: now}, nil
 }

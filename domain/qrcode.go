@@ -73,20 +73,6 @@ func (s Scene) ValidateFor(kind QRKind) error {
 	return nil
 }
 
-// ActionName is the WeChat qrcode/create action for a kind and scene.
-func (s Scene) ActionName(kind QRKind) string {
-	switch {
-	case kind == QRPermanent && s.Str != "":
-		return "QR_LIMIT_STR_SCENE"
-	case kind == QRPermanent:
-		return "QR_LIMIT_SCENE"
-	case s.Str != "":
-		return "QR_STR_SCENE"
-	default:
-		return "QR_SCENE"
-	}
-}
-
 // InviteScene is the stable scene of a user's invite QR code. It is derived from the
 // invite code, so every re-issued temporary code maps back to the same inviter.
 func InviteScene(inviteCode string) Scene {
@@ -103,31 +89,6 @@ func InviteCodeFromScene(s Scene) (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrNotAnInviteScene, err)
 	}
 	return code, nil
-}
-
-// ParseEventKey extracts the scene from a push. A subscribe through a QR code carries
-// "qrscene_<scene>"; a SCAN by an existing follower carries "<scene>" alone. Numeric
-// keys become numeric scenes. ok is false when the push carries no scene (a plain
-// follow, the "qrscene_0" of a code created without a scene object, or another event).
-func ParseEventKey(event, key string) (s Scene, ok bool) {
-	switch strings.ToLower(event) {
-	case "subscribe":
-		var found bool
-		key, found = strings.CutPrefix(key, "qrscene_")
-		if !found {
-			return Scene{}, false
-		}
-	case "scan":
-	default:
-		return Scene{}, false
-	}
-	if key == "" || key == "0" || len(key) > MaxSceneStrLength {
-		return Scene{}, false
-	}
-	if n, err := strconv.ParseUint(key, 10, 32); err == nil {
-		return Scene{ID: uint32(n)}, true
-	}
-	return Scene{Str: key}, true
 }
 
 // QRCode is a parametric QR code issued by WeChat for an owner.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,7 +29,11 @@ type User struct {
 	AvatarURL  string
 	InviteCode string
 	Following  bool
-	JoinedAt   time.Time
+	// FollowEventAt is the instant (WeChat's CreateTime) of the follow or unfollow
+	// event that last set Following; zero when no event has (a link-path user).
+	// An event older than it is stale and changes nothing (see UserRepository.SetFollowing).
+	FollowEventAt time.Time
+	JoinedAt      time.Time
 	// FirstContactKey is the idempotency key of the contact that created the user
 	// (for a WeChat push: the delivery key). A redelivery of that same contact
 	// is recognised by it and answered exactly like the first delivery.
@@ -43,22 +48,27 @@ type Profile struct {
 }
 
 // NewUser builds a user at first contact. It validates the OpenID and invite code so
-// that a malformed identity never reaches the store.
-func NewUser(openID string, p Profile, inviteCode string, following bool, contactKey string, now time.Time) (User, error) {
+// that a malformed identity never reaches the store. followedAt is the instant of the
+// follow event of this contact (the scan path), zero when the contact is no follow
+// (the link path): the user then starts as not following.
+func NewUser(openID string, p Profile, inviteCode string, followedAt time.Time, contactKey string, now time.Time) (User, error) {
 	if err := ValidateOpenID(openID); err != nil {
 		return User{}, err
 	}
 	if err := ValidateInviteCode(inviteCode); err != nil {
 		return User{}, err
 	}
-	u := User{OpenID: openID, InviteCode: inviteCode, Following: following, JoinedAt: now, FirstContactKey: contactKey}
+	u := User{OpenID: openID, InviteCode: inviteCode, Following: !followedAt.IsZero(), FollowEventAt: followedAt,
+		JoinedAt: now, FirstContactKey: contactKey}
 	u.ApplyProfile(p)
 	return u, nil
 }
 
 // ApplyProfile refreshes the profile with what is known now. Empty values never erase
 // known ones: since December 2021 user/info returns an empty nickname and avatar, and
-// that must not wipe what OAuth told us. It reports whether anything changed.
+// that must not wipe what OAuth told us. An avatar that is not an http(s) URL is
+// treated as unknown: pages render it as an image source, so a javascript: or data:
+// URL from a hostile profile must never be stored. It reports whether anything changed.
 func (u *User) ApplyProfile(p Profile) bool {
 	changed := false
 	set := func(dst *string, v string) {
@@ -69,7 +79,9 @@ func (u *User) ApplyProfile(p Profile) bool {
 	}
 	set(&u.UnionID, strings.TrimSpace(p.UnionID))
 	set(&u.Nickname, truncateRunes(strings.TrimSpace(p.Nickname), MaxNicknameLength))
-	set(&u.AvatarURL, strings.TrimSpace(p.AvatarURL))
+	if avatar := strings.TrimSpace(p.AvatarURL); isWebURL(avatar) {
+		set(&u.AvatarURL, avatar)
+	}
 	return changed
 }
 
@@ -93,6 +105,22 @@ func ValidateOpenID(openID string) error {
 		}
 	}
 	return nil
+}
+
+// MaxAvatarURLLength bounds a stored avatar URL (the column holds 1024 bytes).
+const MaxAvatarURLLength = 1024
+
+// isWebURL reports whether s is an absolute http or https URL with a host.
+func isWebURL(s string) bool {
+	if s == "" || len(s) > MaxAvatarURLLength {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	return scheme == "http" || scheme == "https"
 }
 
 func truncateRunes(s string, n int) string {

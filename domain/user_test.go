@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wxinvite/wxinvite/domain"
@@ -43,18 +44,18 @@ func TestValidateOpenID(t *testing.T) {
 func TestNewUser(t *testing.T) {
 	t.Parallel()
 	const code = "abcdefghijklm"
-	u, err := domain.NewUser("o_1", domain.Profile{UnionID: " u1 ", Nickname: " Ann ", AvatarURL: "http://a"}, code, true, "k1", t0)
+	u, err := domain.NewUser("o_1", domain.Profile{UnionID: " u1 ", Nickname: " Ann ", AvatarURL: "http://a"}, code, t0, "k1", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := domain.User{OpenID: "o_1", UnionID: "u1", Nickname: "Ann", AvatarURL: "http://a", InviteCode: code, Following: true, JoinedAt: t0, FirstContactKey: "k1"}
+	want := domain.User{OpenID: "o_1", UnionID: "u1", Nickname: "Ann", AvatarURL: "http://a", InviteCode: code, Following: true, FollowEventAt: t0, JoinedAt: t0, FirstContactKey: "k1"}
 	if u != want {
 		t.Fatalf("NewUser = %+v, want %+v", u, want)
 	}
-	if _, err := domain.NewUser("", domain.Profile{}, code, false, "", t0); !errors.Is(err, domain.ErrInvalidOpenID) {
+	if _, err := domain.NewUser("", domain.Profile{}, code, time.Time{}, "", t0); !errors.Is(err, domain.ErrInvalidOpenID) {
 		t.Errorf("NewUser(empty openid) = %v, want ErrInvalidOpenID", err)
 	}
-	if _, err := domain.NewUser("o_1", domain.Profile{}, "BAD", false, "", t0); !errors.Is(err, domain.ErrInvalidInviteCode) {
+	if _, err := domain.NewUser("o_1", domain.Profile{}, "BAD", time.Time{}, "", t0); !errors.Is(err, domain.ErrInvalidInviteCode) {
 		t.Errorf("NewUser(bad code) = %v, want ErrInvalidInviteCode", err)
 	}
 }
@@ -79,6 +80,18 @@ func TestUserApplyProfile(t *testing.T) {
 		{"unionid filled", domain.User{ID: 3}, domain.Profile{UnionID: "u9"}, true, domain.User{ID: 3, UnionID: "u9"}},
 		{"avatar changes", known, domain.Profile{AvatarURL: "http://b"}, true,
 			domain.User{ID: 3, UnionID: "u1", Nickname: "Ann", AvatarURL: "http://b"}},
+		{"https avatar kept", domain.User{}, domain.Profile{AvatarURL: "https://thirdwx.qlogo.cn/mmopen/x/132"}, true,
+			domain.User{AvatarURL: "https://thirdwx.qlogo.cn/mmopen/x/132"}},
+		{"upper-case scheme kept", domain.User{}, domain.Profile{AvatarURL: "HTTPS://a.example/x"}, true,
+			domain.User{AvatarURL: "HTTPS://a.example/x"}},
+		{"javascript avatar ignored", known, domain.Profile{AvatarURL: "javascript:alert(1)"}, false, known},
+		{"data avatar ignored", known, domain.Profile{AvatarURL: "data:image/png;base64,AAAA"}, false, known},
+		{"relative avatar ignored", known, domain.Profile{AvatarURL: "/img/a.png"}, false, known},
+		{"scheme-relative avatar ignored", known, domain.Profile{AvatarURL: "//evil.example/a.png"}, false, known},
+		{"ftp avatar ignored", known, domain.Profile{AvatarURL: "ftp://a.example/a.png"}, false, known},
+		{"credentials avatar ignored", known, domain.Profile{AvatarURL: "http://user:pw@a.example/a.png"}, false, known},
+		{"hostless avatar ignored", known, domain.Profile{AvatarURL: "http:///a.png"}, false, known},
+		{"overlong avatar ignored", known, domain.Profile{AvatarURL: "https://a.example/" + strings.Repeat("a", 1024)}, false, known},
 		{"nickname truncated to 64 runes", domain.User{}, domain.Profile{Nickname: long}, true,
 			domain.User{Nickname: strings.Repeat("微", 64)}},
 		{"64 runes kept whole", domain.User{}, domain.Profile{Nickname: strings.Repeat("😀", 64)}, true,

@@ -96,10 +96,11 @@ func (s *server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	if invite == "" && s.cookies.get(r, s.cookies.invite, inviteCookie, &inv) && now.Before(time.Unix(inv.Exp, 0)) {
 		invite = inv.Code
 	}
-	if domain.ValidateInviteCode(invite) != nil {
-		invite = ""
+	attr, err := domain.LinkAttribution(invite)
+	if err != nil {
+		attr = domain.Attribution{} // no invite, or not one of ours: a plain login
 	}
-	res, err := s.svc.Login.CompleteLogin(r.Context(), application.LoginCommand{Code: code, InviteCode: invite})
+	res, err := s.svc.Login.CompleteLogin(r.Context(), application.LoginCommand{Code: code, Attribution: attr})
 	if err != nil {
 		s.renderLoginError(w, r, err, retry)
 		return

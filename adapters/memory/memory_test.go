@@ -110,14 +110,14 @@ func TestUsersUpdateProfileAndFollowing(t *testing.T) {
 		t.Fatalf("UpdateProfile(own unionid) = %v", err)
 	}
 
-	if err := s.Users().SetFollowing(ctx, a.ID, true); err != nil {
+	if _, err := s.Users().SetFollowing(ctx, a.ID, true, memT0); err != nil {
 		t.Fatal(err)
 	}
 	if _, f, _ := s.Users().Counts(ctx); f != 1 {
 		t.Fatalf("%d followers, want 1", f)
 	}
 	for _, id := range []domain.UserID{0, -1, 3} {
-		if err := s.Users().SetFollowing(ctx, id, true); !errors.Is(err, application.ErrNotFound) {
+		if _, err := s.Users().SetFollowing(ctx, id, true, memT0); !errors.Is(err, application.ErrNotFound) {
 			t.Fatalf("SetFollowing(%d) = %v, want ErrNotFound", id, err)
 		}
 	}
@@ -137,7 +137,7 @@ func TestInTxRollsBackOnError(t *testing.T) {
 		if _, err := s.Invites().Create(ctx, domain.Invite{InviterID: a.ID, InviteeID: b.ID, Channel: domain.ChannelLink, CreatedAt: memT0}); err != nil {
 			return err
 		}
-		if err := s.Users().SetFollowing(ctx, a.ID, true); err != nil {
+		if _, err := s.Users().SetFollowing(ctx, a.ID, true, memT0); err != nil {
 			return err
 		}
 		if err := s.QRCodes().Save(ctx, domain.QRCode{Kind: domain.QRPermanent, Scene: domain.Scene{Str: "x"}, Purpose: domain.QRPurposeInvite, OwnerID: a.ID, Ticket: "t"}, ""); err != nil {

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"time"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -27,6 +28,9 @@ func (r *Users) Create(ctx context.Context, u domain.User) (domain.User, error) 
 		}
 		u.ID = domain.UserID(len(st.users) + 1)
 		u.JoinedAt = norm(u.JoinedAt)
+		if !u.FollowEventAt.IsZero() {
+			u.FollowEventAt = norm(u.FollowEventAt)
+		}
 		st.users = append(st.users, u)
 		return nil
 	})
@@ -81,16 +85,24 @@ func (r *Users) UpdateProfile(ctx context.Context, u domain.User) error {
 	})
 }
 
-// SetFollowing implements application.UserRepository.
-func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bool) error {
-	return r.s.with(ctx, func(st *state) error {
+// SetFollowing implements application.UserRepository: the same compare-and-swap on
+// the follow event's time as the SQL store's conditional UPDATE, under the store lock.
+func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bool, at time.Time) (bool, error) {
+	applied := false
+	err := r.s.with(ctx, func(st *state) error {
 		i := int(id) - 1
 		if i < 0 || i >= len(st.users) {
 			return application.NotFound("user", nil)
 		}
-		st.users[i].Following = following
+		u := &st.users[i]
+		at := norm(at)
+		if u.FollowEventAt.IsZero() || u.FollowEventAt.Before(at) || u.FollowEventAt.Equal(at) && u.Following != following {
+			u.Following, u.FollowEventAt = following, at
+			applied = true
+		}
 		return nil
 	})
+	return applied, err
 }
 
 // Counts implements application.UserRepository.

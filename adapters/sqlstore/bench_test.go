@@ -48,7 +48,7 @@ func BenchmarkJoin(b *testing.B) {
 					Profile: domain.Profile{Nickname: "好友😀"},
 				}
 				if n%2 == 0 {
-					cmd.Channel, cmd.InviteCode = domain.ChannelLink, codes[n%10]
+					cmd.Attribution, _ = domain.LinkAttribution(codes[n%10])
 				}
 				if _, err := svc.Join(ctx, cmd); err != nil {
 					b.Error(err)

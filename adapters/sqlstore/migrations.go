@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun/migrate"
@@ -30,14 +31,16 @@ type schemaStep struct {
 	sql           map[string][]string
 }
 
-// schemaSteps is every migration in order: each feature's file adds its slice here.
+// schemaSteps is every migration in order: the initial schema, then each feature's
+// steps from its own schema_<feature>.go file, one line each.
 var schemaSteps = slices.Concat(
-	baseSteps,
+	initialSteps,
+	followOrderSteps,
 	consoleSteps,
 )
 
-// baseSteps are the first wave's migrations.
-var baseSteps = []schemaStep{{
+// initialSteps are the first wave's schema.
+var initialSteps = []schemaStep{{
 	name: "20250601000001", comment: "initial_schema",
 	sql: map[string][]string{
 		DialectMySQL: {
@@ -158,6 +161,13 @@ var baseSteps = []schemaStep{{
 	},
 }}
 
+// alreadyApplied reports whether a DDL error only says the change is already there:
+// SQLite has no ADD COLUMN IF NOT EXISTS, so re-running such a step after an
+// interrupted run fails with "duplicate column name", which means done.
+func alreadyApplied(err error) bool {
+	return strings.Contains(err.Error(), "duplicate column name")
+}
+
 func (d *DB) migrator() *migrate.Migrator {
 	ms := migrate.NewMigrations()
 	for _, step := range schemaSteps {
@@ -166,7 +176,7 @@ func (d *DB) migrator() *migrate.Migrator {
 			Name: step.name, Comment: step.comment,
 			Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
 				for _, q := range stmts {
-					if _, err := m.DB().ExecContext(ctx, q); err != nil {
+					if _, err := m.DB().ExecContext(ctx, q); err != nil && !alreadyApplied(err) {
 						return err
 					}
 				}

@@ -24,6 +24,7 @@ type userRow struct {
 	AvatarURL       string    `bun:"avatar_url"`
 	InviteCode      string    `bun:"invite_code"`
 	Following       bool      `bun:"following"`
+	FollowEventAt   time.Time `bun:"follow_event_at,nullzero"` // NULL until a follow event sets it
 	JoinedAt        time.Time `bun:"joined_at"`
 	FirstContactKey string    `bun:"first_contact_key"`
 }
@@ -32,7 +33,7 @@ func userRowFrom(u domain.User) userRow {
 	return userRow{
 		ID: int64(u.ID), OpenID: u.OpenID, UnionID: u.UnionID, Nickname: u.Nickname,
 		AvatarURL: u.AvatarURL, InviteCode: u.InviteCode, Following: u.Following,
-		JoinedAt: dbTime(u.JoinedAt), FirstContactKey: u.FirstContactKey,
+		FollowEventAt: dbTime(u.FollowEventAt), JoinedAt: dbTime(u.JoinedAt), FirstContactKey: u.FirstContactKey,
 	}
 }
 
@@ -40,7 +41,7 @@ func (r userRow) domain() domain.User {
 	return domain.User{
 		ID: domain.UserID(r.ID), OpenID: r.OpenID, UnionID: r.UnionID, Nickname: r.Nickname,
 		AvatarURL: r.AvatarURL, InviteCode: r.InviteCode, Following: r.Following,
-		JoinedAt: r.JoinedAt.UTC(), FirstContactKey: r.FirstContactKey,
+		FollowEventAt: utcOrZero(r.FollowEventAt), JoinedAt: r.JoinedAt.UTC(), FirstContactKey: r.FirstContactKey,
 	}
 }
 
@@ -135,6 +136,14 @@ func dbTime(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC().Truncate(time.Microsecond)
+}
+
+// utcOrZero is t in UTC, keeping the zero time (a NULL column) zero.
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // expectRow turns the result of an UPDATE of one row into NotFound when no row

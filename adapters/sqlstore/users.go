@@ -3,6 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"time"
+
 	"github.com/uptrace/bun"
 
 	"github.com/wxinvite/wxinvite/application"
@@ -59,12 +62,31 @@ func (r *Users) UpdateProfile(ctx context.Context, u domain.User) error {
 	return r.db.expectRow("user", res, err)
 }
 
-// SetFollowing implements application.UserRepository.
-func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bool) error {
+// SetFollowing implements application.UserRepository as one conditional UPDATE:
+// the row changes only if no newer event set it (same instant: only if it changes
+// the state), so concurrent and late events on any node of a cluster settle on the
+// newest one without a lock. When no row matched, a lookup tells a missing user
+// (ErrNotFound) from a stale event (not applied).
+func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bool, at time.Time) (bool, error) {
+	at = dbTime(at)
 	res, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-		return db.NewUpdate().Model((*userRow)(nil)).Set("following = ?", following).Where("id = ?", int64(id)).Exec(ctx)
+		return db.NewUpdate().Model((*userRow)(nil)).
+			Set("following = ?", following).Set("follow_event_at = ?", at).
+			Where("id = ?", int64(id)).
+			Where("(follow_event_at IS NULL OR follow_event_at < ? OR (follow_event_at = ? AND following <> ?))", at, at, following).
+			Exec(ctx)
 	})
-	return r.db.expectRow("user", res, err)
+	err = r.db.expectRow("user", res, err)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, application.ErrNotFound) {
+		return false, err
+	}
+	if _, err := r.ByID(ctx, id); err != nil {
+		return false, err
+	}
+	return false, nil
 }
 
 // Counts implements application.UserRepository. It counts with a query rather than

@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// benchmarkCallback measures one subscribe push end to end: verify, (decrypt),
-// parse, Join on the memory store with an invite, reply (encrypted in AES mode).
-// The memory store scans linearly, so it is replaced every 64 pushes (untimed) to
-// keep the measurement about the handler rather than about a growing slice.
+// benchmarkCallback measures one subscribe push through the handler: verify,
+// (decrypt), parse, dedup, dispatch to a fake Join with an invite, reply (encrypted
+// in AES mode). The fake scans linearly, so it is replaced every 64 pushes
+// (untimed) to keep the measurement about the handler rather than a growing map.
 func benchmarkCallback(b *testing.B, aes bool) {
 	const perStore = 64
 	var e *cbEnv

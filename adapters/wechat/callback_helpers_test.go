@@ -1,7 +1,6 @@
 package wechat
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -14,9 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wxinvite/wxinvite/adapters/memory"
 	"github.com/wxinvite/wxinvite/adapters/wechat/wxcrypto"
-	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
 )
 
@@ -42,44 +39,33 @@ func (c *testClock) Advance(d time.Duration) {
 }
 
 type cbEnv struct {
-	store *memory.Store
-	clock *testClock
-	reg   *prometheus.Registry
-	cb    *Callback
-	join  *application.JoinService
+	people *fakePeople
+	enrich *fakeEnqueuer
+	clock  *testClock
+	reg    *prometheus.Registry
+	cb     *Callback
 }
 
 type envOpt struct {
-	cfg       func(*CallbackConfig)
-	followers application.WeChatFollowers
-	tx        application.Transactor
+	cfg func(*CallbackConfig)
+	// people is shared with another env (a second instance over the same data).
+	people *fakePeople
 }
 
 func newCBEnv(t testing.TB, o envOpt) *cbEnv {
 	t.Helper()
-	e := &cbEnv{store: memory.New(), clock: &testClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, reg: prometheus.NewRegistry()}
-	var tx application.Transactor = e.store
-	if o.tx != nil {
-		tx = o.tx
-	}
-	e.join = application.NewJoinService(tx, e.store.Users(), e.store.Invites(), e.clock, application.SystemRandom)
-	var enrich *application.EnrichProfileService
-	if o.followers != nil {
-		enrich = application.NewEnrichProfileService(e.store.Users(), o.followers)
+	e := &cbEnv{people: o.people, enrich: &fakeEnqueuer{}, clock: &testClock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}, reg: prometheus.NewRegistry()}
+	if e.people == nil {
+		e.people = newFakePeople()
 	}
 	cfg := CallbackConfig{Token: testToken, AppID: testAppID}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}
-	cb, err := NewCallback(cfg, e.join, application.NewUnfollowService(e.store.Users()), enrich, e.clock, e.reg, nil)
+	cb, err := NewCallback(cfg, e.people, e.people, e.enrich, e.clock, e.reg, nil)
 	if err != nil {
 		t.Fatalf("NewCallback: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = cb.Close(ctx)
-	})
 	e.cb = cb
 	return e
 }
@@ -88,11 +74,8 @@ func newCBEnv(t testing.TB, o envOpt) *cbEnv {
 // subscribe through their QR code.
 func (e *cbEnv) inviter(t testing.TB, openID, nickname string) (domain.User, string) {
 	t.Helper()
-	res, err := e.join.Join(context.Background(), application.JoinCommand{OpenID: openID, Profile: domain.Profile{Nickname: nickname}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.User, "qrscene_" + domain.InviteScene(res.User.InviteCode).Str
+	u := e.people.add(openID, nickname)
+	return u, "qrscene_" + domain.InviteScene(u.InviteCode).Str
 }
 
 func eventXML(from string, createTime int64, event, key string) string {
@@ -185,27 +168,19 @@ func openReply(t testing.TB, key string, q url.Values, body []byte) replyXML {
 
 func (e *cbEnv) user(t testing.TB, openID string) domain.User {
 	t.Helper()
-	u, err := e.store.Users().ByOpenID(context.Background(), openID)
-	if err != nil {
-		t.Fatalf("user %s: %v", openID, err)
+	u, ok := e.people.lookup(openID)
+	if !ok {
+		t.Fatalf("user %s unknown", openID)
 	}
 	return u
 }
 
 func (e *cbEnv) invitesBy(t testing.TB, id domain.UserID) int {
 	t.Helper()
-	n, err := e.store.Invites().CountByInviter(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return e.people.invitesBy(id)
 }
 
 func (e *cbEnv) userCount(t testing.TB) int {
 	t.Helper()
-	n, _, err := e.store.Users().Counts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return e.people.count()
 }

@@ -2,7 +2,6 @@ package wechat
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wxinvite/wxinvite/adapters/wechat/wxcrypto"
-	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
 )
 
@@ -56,9 +54,16 @@ func TestCallbackSubscribeWithInvite(t *testing.T) {
 	if !u.Following {
 		t.Fatal("newcomer not marked following")
 	}
-	inv, err := e.store.Invites().ByInvitee(context.Background(), u.ID)
-	if err != nil || inv.InviterID != alice.ID || inv.Channel != domain.ChannelScan || inv.QRScene != domain.InviteScene(alice.InviteCode).Str {
-		t.Fatalf("invite %+v, %v", inv, err)
+	inv, ok := e.people.inviteOf(u.ID)
+	if !ok || inv.InviterID != alice.ID || inv.Channel != domain.ChannelScan || inv.QRScene != domain.InviteScene(alice.InviteCode).Str {
+		t.Fatalf("invite %+v, %v", inv, ok)
+	}
+	joins, _ := e.people.calls()
+	if last := joins[len(joins)-1]; !last.FollowedAt.Equal(time.Unix(1740830400, 0)) || last.ContactKey == "" {
+		t.Fatalf("JoinCommand %+v: want the push's CreateTime and its delivery key", last)
+	}
+	if q := e.enrich.queued(); len(q) != 1 || q[0] != "oNewcomer" {
+		t.Fatalf("enrichment queued %v, want the newcomer", q)
 	}
 	if v := metricValue(t, e.reg, "wxinvite_callback_deliveries_total", map[string]string{"event": "subscribe", "outcome": "invited"}); v != 1 {
 		t.Fatalf("deliveries{subscribe,invited} = %v", v)
@@ -135,11 +140,7 @@ func TestCallbackReplayOnAnotherInstance(t *testing.T) {
 	body := eventXML("oNewcomer", 1740830400, "subscribe", key)
 	first := parseReply(t, e.postPlain(body).Body.Bytes())
 	// A second instance (own dedup cache) over the same database gets the retry.
-	other, err := NewCallback(CallbackConfig{Token: testToken}, e.join, application.NewUnfollowService(e.store.Users()), nil, e.clock, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e2 := &cbEnv{store: e.store, clock: e.clock, cb: other}
+	e2 := newCBEnv(t, envOpt{people: e.people})
 	second := parseReply(t, e2.postPlain(body).Body.Bytes())
 	if first.Content != second.Content || second.ToUserName != "oNewcomer" {
 		t.Fatalf("replay reply %+v, first %+v", second, first)
@@ -194,7 +195,7 @@ func TestCallbackCompatibleModeTrustsOnlyEncrypt(t *testing.T) {
 	if r := openReply(t, testAESKey, q, w.Body.Bytes()); r.ToUserName != "oReal" {
 		t.Fatalf("reply to %q", r.ToUserName)
 	}
-	if _, err := e.store.Users().ByOpenID(context.Background(), "oForged"); err == nil {
+	if _, ok := e.people.lookup("oForged"); ok {
 		t.Fatal("the plaintext part was trusted")
 	}
 	e.user(t, "oReal")
@@ -260,10 +261,7 @@ func TestCallbackRejects(t *testing.T) {
 		{"forged signature", forged, sub, http.StatusForbidden},
 		{"missing signature", noSig, sub, http.StatusForbidden},
 		{"forged msg_signature", forgedAES, aesBody, http.StatusForbidden},
-		{"body over 1 MiB", signedQuery("1740830400", "nonce123"), "<xml>" + strings.Repeat("a", MaxBodyBytes+1-5), http.StatusRequestEntityTooLarge},
-		{"malformed XML", signedQuery("1740830400", "nonce123"), "<xml><ToUserName>gh_", http.StatusBadRequest},
-		{"JSON body", signedQuery("1740830400", "nonce123"), `{"ToUserName":"gh"}`, http.StatusBadRequest},
-		{"wrong root", signedQuery("1740830400", "nonce123"), "<root><MsgType>event</MsgType></root>", http.StatusBadRequest},
+		{"plaintext with a key set", signedQuery("1740830400", "nonce123"), sub, http.StatusForbidden},
 		{"bad ciphertext", bcQ, bcBody, http.StatusBadRequest},
 		{"other appid", otherAppQ, otherAppBody, http.StatusBadRequest},
 		{"ToUserName mismatch", mismatchQ, mismatchBody, http.StatusBadRequest},
@@ -336,8 +334,11 @@ func TestCallbackUnsubscribe(t *testing.T) {
 	if bob.Following {
 		t.Fatal("still following")
 	}
-	if _, err := e.store.Invites().ByInvitee(context.Background(), bob.ID); err != nil {
-		t.Fatalf("the invite must survive an unfollow: %v", err)
+	if _, ok := e.people.inviteOf(bob.ID); !ok {
+		t.Fatal("the invite must survive an unfollow")
+	}
+	if _, unf := e.people.calls(); len(unf) != 1 || !unf[0].at.Equal(time.Unix(1740830900, 0)) {
+		t.Fatalf("Unfollow calls %+v, want one at the push's CreateTime", unf)
 	}
 	// An unfollow from a stranger is fine.
 	if w := e.postPlain(eventXML("oStranger", 1740830901, "unsubscribe", "")); w.Code != http.StatusOK {
@@ -368,26 +369,12 @@ func TestCallbackRepliesAndIgnored(t *testing.T) {
 	}
 }
 
-// gateTx holds every transaction until the gate opens, standing in for a database
-// that stalls; with the gate shut, any handler that waited for the work would hang.
-type gateTx struct {
-	inner application.Transactor
-	gate  chan struct{}
-}
-
-func (g *gateTx) InTx(ctx context.Context, fn func(context.Context) error) error {
-	<-g.gate
-	return g.inner.InTx(ctx, fn)
-}
-
 func TestCallbackDeadlineAnswersSuccessThenRetryGetsResult(t *testing.T) {
 	t.Parallel()
-	tx := &gateTx{gate: make(chan struct{})}
-	e := newCBEnv(t, envOpt{tx: tx, cfg: func(c *CallbackConfig) { c.Deadline = 100 * time.Millisecond }})
-	tx.inner = e.store
-	// The inviter is made through an ungated Join over the same store.
-	direct := &cbEnv{store: e.store, join: application.NewJoinService(e.store, e.store.Users(), e.store.Invites(), e.clock, application.SystemRandom)}
-	_, key := direct.inviter(t, "oAlice", "Alice")
+	e := newCBEnv(t, envOpt{cfg: func(c *CallbackConfig) { c.Deadline = 100 * time.Millisecond }})
+	_, key := e.inviter(t, "oAlice", "Alice")
+	gate := make(chan struct{}) // a stalled use case: any handler that waited would hang
+	e.people.gate = gate
 	body := eventXML("oSlow", 1740830400, "subscribe", key)
 	done := make(chan *httptest.ResponseRecorder, 1)
 	go func() { done <- e.postPlain(body) }()
@@ -395,8 +382,8 @@ func TestCallbackDeadlineAnswersSuccessThenRetryGetsResult(t *testing.T) {
 	select {
 	case w = <-done:
 	case <-time.After(10 * time.Second):
-		close(tx.gate)
-		t.Fatal("the reply waited for the stalled store")
+		close(gate)
+		t.Fatal("the reply waited for the stalled use case")
 	}
 	if w.Code != http.StatusOK || w.Body.String() != "success" {
 		t.Fatalf("over deadline: %d %q", w.Code, w.Body)
@@ -404,7 +391,7 @@ func TestCallbackDeadlineAnswersSuccessThenRetryGetsResult(t *testing.T) {
 	if v := metricValue(t, e.reg, "wxinvite_callback_deliveries_total", map[string]string{"outcome": "timeout"}); v != 1 {
 		t.Fatalf("deliveries{timeout} = %v", v)
 	}
-	close(tx.gate)
+	close(gate)
 	// The processing finishes in the background (its own context), and WeChat's
 	// retry gets the real reply from the cache or the ContactKey replay.
 	deadline := time.Now().Add(10 * time.Second)
@@ -420,83 +407,30 @@ func TestCallbackDeadlineAnswersSuccessThenRetryGetsResult(t *testing.T) {
 	}
 }
 
-func TestCallbackUserInfoDownOrSlow(t *testing.T) {
+func TestCallbackEnrichmentIsQueuedNotRun(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []string{"hangs", "down"} {
-		t.Run(mode, func(t *testing.T) {
-			t.Parallel()
-			f := newFakeWeChat(t)
-			release := make(chan struct{})
-			var hits sync.WaitGroup
-			hits.Add(1)
-			var once sync.Once
-			f.handle("GET /cgi-bin/user/info", func(w http.ResponseWriter, r *http.Request) {
-				once.Do(hits.Done)
-				if mode == "down" {
-					http.Error(w, "down", http.StatusServiceUnavailable)
-					return
-				}
-				select {
-				case <-release:
-				case <-r.Context().Done():
-				}
-				writeJSON(w, map[string]any{"subscribe": 1, "openid": "oNew", "unionid": "u-late"})
-			})
-			client := newTestClient(t, f, nil, nil)
-			e := newCBEnv(t, envOpt{followers: client})
-			alice, key := e.inviter(t, "oAlice", "Alice")
-			start := time.Now()
-			w := e.postPlain(eventXML("oNew", 1740830400, "subscribe", key))
-			if el := time.Since(start); el > 3*time.Second { // user/info would hold it 5s (client timeout)
-				t.Fatalf("reply took %s: it waited for user/info", el)
-			}
-			if r := parseReply(t, w.Body.Bytes()); !strings.Contains(r.Content, "Alice") {
-				t.Fatalf("reply %q", w.Body)
-			}
-			if n := e.invitesBy(t, alice.ID); n != 1 {
-				t.Fatalf("invites = %d", n)
-			}
-			hits.Wait() // enrichment did start in the background
-			close(release)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := e.cb.Close(ctx); err != nil {
-				t.Fatalf("Close: %v", err)
-			}
-			if mode == "hangs" && e.user(t, "oNew").UnionID != "u-late" {
-				t.Fatal("late user/info answer was not stored")
-			}
-		})
+	e := newCBEnv(t, envOpt{})
+	_, key := e.inviter(t, "oAlice", "Alice")
+	e.postPlain(eventXML("oNew", 1740830400, "subscribe", key))
+	e.postPlain(eventXML("oNew", 1740830400, "subscribe", key)) // a retry: answered from the cache
+	e.postPlain(eventXML("oAlice", 1740830401, "SCAN", "7"))    // an existing follower: nothing to learn
+	if q := e.enrich.queued(); len(q) != 1 || q[0] != "oNew" {
+		t.Fatalf("queued %v, want [oNew]", q)
 	}
-}
-
-func TestReplyCacheBounded(t *testing.T) {
-	t.Parallel()
-	now := time.Unix(1000, 0)
-	c := newReplyCache(time.Minute, 100)
-	for i := range 1000 {
-		c.put(strings.Repeat("k", i%7)+string(rune('a'+i%26))+time.Duration(i).String(), []byte("r"), "joined", now)
+	// A full queue drops (the application counts it); the reply does not change.
+	e.enrich.full = true
+	w := e.postPlain(eventXML("oOther", 1740830402, "subscribe", key))
+	if r := parseReply(t, w.Body.Bytes()); !strings.Contains(r.Content, "Alice") {
+		t.Fatalf("reply with a full queue %q", w.Body)
 	}
-	if n := c.len(); n > 100 {
-		t.Fatalf("cache holds %d entries, max 100", n)
-	}
-	c.put("fresh", []byte("x"), "joined", now)
-	if _, ok := c.get("fresh", now.Add(59*time.Second)); !ok {
-		t.Fatal("entry gone before its TTL")
-	}
-	if _, ok := c.get("fresh", now.Add(time.Minute)); ok {
-		t.Fatal("entry alive at its TTL")
-	}
-	c.put("later", []byte("y"), "joined", now.Add(2*time.Minute))
-	if n := c.len(); n != 1 {
-		t.Fatalf("expired entries not swept: %d left", n)
+	if v := metricValue(t, e.reg, "wxinvite_enrich_dropped_total", nil); v != 1 {
+		t.Fatalf("wxinvite_enrich_dropped_total = %v, want 1", v)
 	}
 }
 
 func TestNewCallbackConfig(t *testing.T) {
 	t.Parallel()
 	e := newCBEnv(t, envOpt{})
-	u := application.NewUnfollowService(e.store.Users())
 	bad := []CallbackConfig{
 		{},
 		{Token: "t", EncodingAESKey: testAESKey},
@@ -504,7 +438,7 @@ func TestNewCallbackConfig(t *testing.T) {
 		{Token: "t", AppID: "a", PreviousEncodingAESKey: testAESKey},
 	}
 	for _, cfg := range bad {
-		if _, err := NewCallback(cfg, e.join, u, nil, nil, nil, nil); err == nil {
+		if _, err := NewCallback(cfg, e.people, e.people, nil, nil, nil, nil); err == nil {
 			t.Errorf("config %+v accepted", cfg)
 		}
 	}

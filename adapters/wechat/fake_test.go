@@ -109,14 +109,16 @@ func newTestClient(t testing.TB, f *fakeWeChat, tokens application.TokenStore, m
 	return c
 }
 
-// metricValue reads one counter or histogram sample count from a registry (the
-// prometheus testutil package needs a module this repository does not carry).
+// metricValue reads a counter or histogram sample count from a registry, summed over
+// the series that match labels (the prometheus testutil package needs a module this
+// repository does not carry).
 func metricValue(t testing.TB, reg *prometheus.Registry, name string, labels map[string]string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	sum := 0.0
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
@@ -133,10 +135,11 @@ func metricValue(t testing.TB, reg *prometheus.Registry, name string, labels map
 				}
 			}
 			if h := m.GetHistogram(); h != nil {
-				return float64(h.GetSampleCount())
+				sum += float64(h.GetSampleCount())
+				continue
 			}
-			return m.GetCounter().GetValue()
+			sum += m.GetCounter().GetValue()
 		}
 	}
-	return 0
+	return sum
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Message is one push from WeChat, message or event, with the fields this service
@@ -104,4 +105,14 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// eventTime is when the event happened by WeChat's own clock (CreateTime, Unix
+// seconds): the order of follow and unfollow events is decided by it, not by their
+// arrival. A push without a CreateTime is taken as happening now.
+func eventTime(m Message, clock interface{ Now() time.Time }) time.Time {
+	if m.CreateTime <= 0 {
+		return clock.Now()
+	}
+	return time.Unix(m.CreateTime, 0).UTC()
 }

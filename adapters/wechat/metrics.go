@@ -53,18 +53,58 @@ func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
 type callbackMetrics struct {
 	deliveries *prometheus.CounterVec
 	dedupHits  prometheus.Counter
+	refusals   *prometheus.CounterVec
 }
 
-func newCallbackMetrics(reg prometheus.Registerer) (*callbackMetrics, error) {
+// deliveryOutcomes are the outcome label values of wxinvite_callback_deliveries_total.
+var deliveryOutcomes = []string{"invited", "joined", "existing", "unfollowed", "unchanged", "duplicate", "rejected", "ignored", "error", "timeout"}
+
+// deliveryEvents are its event label values: every route's, the fallbacks', and
+// "verify" (GET) and "unknown" (refused before the push was read).
+func deliveryEvents() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(l string) {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	for _, r := range routes {
+		add(r.label)
+	}
+	add(otherEvent.label)
+	add(otherMessage.label)
+	add("verify")
+	add("unknown")
+	return out
+}
+
+// newCallbackMetrics registers the callback's families with every known label
+// combination at zero, so that a fresh instance exposes them and rate() alerts have
+// a series from start-up. With an enqueuer, the enrichment drops are exposed too.
+func newCallbackMetrics(reg prometheus.Registerer, enrich enqueuer) (*callbackMetrics, error) {
 	m := &callbackMetrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxinvite_callback_deliveries_total",
-			Help: "WeChat callback deliveries by event and outcome (invited, joined, existing, unfollowed, duplicate, rejected, ignored, error, timeout).",
+			Help: "WeChat callback deliveries by event and outcome (invited, joined, existing, unfollowed, unchanged, duplicate, rejected, ignored, error, timeout).",
 		}, []string{"event", "outcome"}),
 		dedupHits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wxinvite_callback_dedup_hits_total",
 			Help: "Deliveries answered from the dedup cache or a concurrent twin instead of being processed again.",
 		}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxinvite_callback_refusals_total",
+			Help: "Callback requests refused before processing, by reason (signature, timestamp window, plaintext in safe mode, malformed, ...).",
+		}, []string{"reason"}),
+	}
+	for _, ev := range deliveryEvents() {
+		for _, o := range deliveryOutcomes {
+			m.deliveries.WithLabelValues(ev, o)
+		}
+	}
+	for _, r := range refusalReasons {
+		m.refusals.WithLabelValues(r)
 	}
 	var err error
 	if m.deliveries, err = register(reg, m.deliveries); err != nil {
@@ -72,6 +112,18 @@ func newCallbackMetrics(reg prometheus.Registerer) (*callbackMetrics, error) {
 	}
 	if m.dedupHits, err = register(reg, m.dedupHits); err != nil {
 		return nil, err
+	}
+	if m.refusals, err = register(reg, m.refusals); err != nil {
+		return nil, err
+	}
+	if enrich != nil {
+		dropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "wxinvite_enrich_dropped_total",
+			Help: "New followers whose background profile completion was skipped: the queue was full or the instance was stopping.",
+		}, func() float64 { return float64(enrich.Dropped()) })
+		if _, err := register(reg, prometheus.Collector(dropped)); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

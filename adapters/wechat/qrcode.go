@@ -36,7 +36,7 @@ func (c *Client) CreateQRCode(ctx context.Context, req domain.QRRequest) (applic
 	if err := req.Scene.ValidateFor(req.Kind); err != nil {
 		return application.IssuedQRCode{}, application.Errorf(application.KindInvalid, "invalid_scene", err, "the QR scene is not valid")
 	}
-	body := qrCreateRequest{ActionName: req.Scene.ActionName(req.Kind)}
+	body := qrCreateRequest{ActionName: actionName(req.Kind, req.Scene)}
 	body.ActionInfo.Scene = qrScene{SceneStr: req.Scene.Str, SceneID: req.Scene.ID}
 	if req.Kind == domain.QRTemporary {
 		body.ExpireSeconds = int64(req.Lifetime / time.Second)
@@ -68,4 +68,18 @@ func (c *Client) CreateQRCode(ctx context.Context, req domain.QRRequest) (applic
 // so the ticket is query-escaped.
 func (c *Client) ImageURL(ticket string) string {
 	return c.mpBase + "/cgi-bin/showqrcode?ticket=" + url.QueryEscape(ticket)
+}
+
+// actionName is the qrcode/create action for a kind and scene (wechat-protocol.md §4).
+func actionName(kind domain.QRKind, s domain.Scene) string {
+	switch {
+	case kind == domain.QRPermanent && s.Str != "":
+		return "QR_LIMIT_STR_SCENE"
+	case kind == domain.QRPermanent:
+		return "QR_LIMIT_SCENE"
+	case s.Str != "":
+		return "QR_STR_SCENE"
+	default:
+		return "QR_SCENE"
+	}
 }

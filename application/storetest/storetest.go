@@ -58,6 +58,8 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"RaceJoinSameOpenID", testRaceJoin},
 		{"RaceInviteSameInvitee", testRaceInvite},
 		{"RaceLease", testRaceLease},
+		{"FollowEventOrder", testFollowEventOrder},
+		{"RaceFollowEvents", testRaceFollowEvents},
 		{"SessionRevocations", testSessionRevocations},
 	}
 	for _, tc := range tests {
@@ -125,7 +127,9 @@ func sameTime(t *testing.T, what string, got, want time.Time) {
 func sameUser(t *testing.T, got, want domain.User) {
 	t.Helper()
 	sameTime(t, "JoinedAt", got.JoinedAt, want.JoinedAt)
+	sameTime(t, "FollowEventAt", got.FollowEventAt, want.FollowEventAt)
 	got.JoinedAt, want.JoinedAt = time.Time{}, time.Time{}
+	got.FollowEventAt, want.FollowEventAt = time.Time{}, time.Time{}
 	if got != want {
 		t.Errorf("user\n got %+v\nwant %+v", got, want)
 	}
@@ -259,21 +263,23 @@ func testUserUpdates(t *testing.T, s Stores) {
 	ghost.UnionID = "unionGhost"
 	wantKind(t, "UpdateProfile of a missing user", s.Users.UpdateProfile(ctx, ghost), application.ErrNotFound)
 
-	if err := s.Users.SetFollowing(ctx, a.ID, true); err != nil {
+	at := base.Add(time.Minute)
+	if _, err := s.Users.SetFollowing(ctx, a.ID, true, at); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Users.SetFollowing(ctx, a.ID, true); err != nil {
+	if _, err := s.Users.SetFollowing(ctx, a.ID, true, at); err != nil {
 		t.Fatalf("SetFollowing twice: %v", err)
 	}
-	if err := s.Users.SetFollowing(ctx, b.ID, true); err != nil {
+	if _, err := s.Users.SetFollowing(ctx, b.ID, true, at); err != nil {
 		t.Fatal(err)
 	}
-	wantKind(t, "SetFollowing of a missing user", s.Users.SetFollowing(ctx, 987654, true), application.ErrNotFound)
+	_, err = s.Users.SetFollowing(ctx, 987654, true, at)
+	wantKind(t, "SetFollowing of a missing user", err, application.ErrNotFound)
 	users, followers, err := s.Users.Counts(ctx)
 	if err != nil || users != 3 || followers != 2 {
 		t.Errorf("Counts = %d, %d, %v; want 3, 2", users, followers, err)
 	}
-	if err := s.Users.SetFollowing(ctx, b.ID, false); err != nil {
+	if _, err := s.Users.SetFollowing(ctx, b.ID, false, at.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Users.ByID(ctx, b.ID); got.Following {

@@ -25,6 +25,7 @@ const (
 	nScanners     = 60 // brand-new persons scanning; half before the token expiry, half after
 	nRedelivered  = 10 // one subscribe delivered three times at once
 	nRacers       = 8  // link login and scan of one new person at the same moment
+	nRefollowers  = 3  // follow, unfollow, follow again on three instances; a late unfollow copy on a fourth path
 	maxInFlight   = 16 // concurrent scenario tasks
 
 	inviteReplyPrefix = "感谢您的加入，邀请者是 " // the default invite reply, before {inviter}
@@ -107,6 +108,7 @@ type cluster struct {
 	ctx  context.Context
 	emu  *harness.Emulator
 	inst [3]*harness.Instance
+	urls [3]string // instance i's database URL (node i of a cluster)
 	exp  *expectations
 }
 
@@ -119,7 +121,7 @@ func runCluster(t *testing.T, urls [3]string) {
 	defer cancel()
 
 	emu := harness.StartEmulator(t, harness.EmulatorOptions{TokenTTL: 2 * time.Hour})
-	c := &cluster{t: t, ctx: ctx, emu: emu, exp: &expectations{invitedBy: map[string]*inviter{}, channel: map[string]string{}}}
+	c := &cluster{t: t, ctx: ctx, emu: emu, urls: urls, exp: &expectations{invitedBy: map[string]*inviter{}, channel: map[string]string{}}}
 	extra := maxTxAttemptsOverride(t)
 	for i := range c.inst {
 		c.inst[i] = harness.Start(t, harness.Options{DatabaseURL: urls[i], WeChat: emu, Extra: extra, Env: map[string]string{
@@ -172,6 +174,9 @@ func runCluster(t *testing.T, urls [3]string) {
 	}
 	for j := range nRacers {
 		r.run(nil, func() { c.race(j, early[j%nInviters], early[(j+2)%nInviters]) })
+	}
+	for j := range nRefollowers {
+		r.run(nil, func() { c.refollow(j) })
 	}
 	for _, inv := range late {
 		r.run(expired, func() { c.setupInviter(inv) })
