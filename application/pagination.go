@@ -90,6 +90,7 @@ func NewPage(limit int, cursor string) (Page, error) {
 type Invitee struct {
 	InviteID domain.InviteID
 	UserID   domain.UserID
+	OpenID   string // for the neutral name of an invitee whose nickname is unknown
 	Nickname string
 	Channel  domain.Channel
 	JoinedAt time.Time // when the invite was recorded (= when the invitee joined)
@@ -98,6 +99,7 @@ type Invitee struct {
 // LeaderboardEntry is one inviter and how many invites they have.
 type LeaderboardEntry struct {
 	UserID       domain.UserID
+	OpenID       string
 	Nickname     string
 	InviteeCount int
 }
@@ -105,6 +107,10 @@ type LeaderboardEntry struct {
 // InviteRecord is one invite with both parties, for the admin listing and export.
 type InviteRecord struct {
 	Invite          domain.Invite
+	InviterOpenID   string
 	InviterNickname string
+	InviteeOpenID   string
 	InviteeNickname string
+	// InviteeFollowing is whether the invitee follows the account now.
+	InviteeFollowing bool
 }

@@ -174,10 +174,10 @@ func TestLeaderboard(t *testing.T) {
 		want  []application.LeaderboardEntry
 		kind  application.Kind
 	}{
-		{0, []application.LeaderboardEntry{{c.ID, "Cy", 3}, {a.ID, "Ann", 2}, {b.ID, "Bob", 2}}, ""},
-		{1, []application.LeaderboardEntry{{c.ID, "Cy", 3}}, ""},
-		{2, []application.LeaderboardEntry{{c.ID, "Cy", 3}, {a.ID, "Ann", 2}}, ""},
-		{100, []application.LeaderboardEntry{{c.ID, "Cy", 3}, {a.ID, "Ann", 2}, {b.ID, "Bob", 2}}, ""},
+		{0, []application.LeaderboardEntry{{c.ID, c.OpenID, "Cy", 3}, {a.ID, a.OpenID, "Ann", 2}, {b.ID, b.OpenID, "Bob", 2}}, ""},
+		{1, []application.LeaderboardEntry{{c.ID, c.OpenID, "Cy", 3}}, ""},
+		{2, []application.LeaderboardEntry{{c.ID, c.OpenID, "Cy", 3}, {a.ID, a.OpenID, "Ann", 2}}, ""},
+		{100, []application.LeaderboardEntry{{c.ID, c.OpenID, "Cy", 3}, {a.ID, a.OpenID, "Ann", 2}, {b.ID, b.OpenID, "Bob", 2}}, ""},
 		{101, nil, application.KindInvalid},
 		{-1, nil, application.KindInvalid},
 	}

@@ -21,10 +21,14 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug)
+			// A failed start is reported once, as one line (StartupLine), by the
+			// caller; fx's own account of it is for debugging.
+			l.UseErrorLevel(slog.LevelDebug)
 			return l
 		}),
 		fx.StartTimeout(time.Minute),
 		fx.StopTimeout(30*time.Second),
+		shutdownModule,
 		ObservabilityModule,
 		StorageModule,
 		ApplicationModule,

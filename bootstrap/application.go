@@ -25,6 +25,7 @@ var ApplicationModule = fx.Module("application",
 		application.NewStatsQuery,
 		application.NewLeaderboardQuery,
 		application.NewInviteListQuery,
+		application.NewShareConfigQuery,
 	),
 )
 

@@ -141,10 +141,10 @@ func (r *reader) wechat(c *Config) {
 		r.fail("WECHAT_TOKEN", "must be 3 to 32 letters or digits, as the WeChat console requires")
 	}
 	if c.EncodingAESKey != "" && !isAESKey(c.EncodingAESKey) {
-		r.fail("WECHAT_ENCODING_AES_KEY", "must be 43 letters or digits, got %d characters", len(c.EncodingAESKey))
+		r.fail("WECHAT_ENCODING_AES_KEY", "%v", aesKeyError(c.EncodingAESKey))
 	}
 	if c.PreviousEncodingAESKey != "" && !isAESKey(c.PreviousEncodingAESKey) {
-		r.fail("WECHAT_PREVIOUS_ENCODING_AES_KEY", "must be 43 letters or digits, got %d characters", len(c.PreviousEncodingAESKey))
+		r.fail("WECHAT_PREVIOUS_ENCODING_AES_KEY", "%v", aesKeyError(c.PreviousEncodingAESKey))
 	} else if c.PreviousEncodingAESKey != "" && c.EncodingAESKey == "" {
 		r.fail("WECHAT_PREVIOUS_ENCODING_AES_KEY", "needs WECHAT_ENCODING_AES_KEY too")
 	}

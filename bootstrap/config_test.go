@@ -170,3 +170,17 @@ func TestLoadConfigSecondWaveVariables(t *testing.T) {
 		}
 	}
 }
+
+func TestEmulatorStateFile(t *testing.T) {
+	for in, want := range map[string]string{
+		"sqlite:wxinvite.db":               "wxinvite.db.emulator.json",
+		"sqlite:/var/lib/w.db":             "/var/lib/w.db.emulator.json",
+		"sqlite:file:/tmp/w.db?cache=x":    "/tmp/w.db.emulator.json",
+		"sqlite::memory:":                  "",
+		"mysql://root@127.0.0.1:3306/wx_x": "",
+	} {
+		if got := emulatorStateFile(in); got != want {
+			t.Errorf("emulatorStateFile(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -32,15 +32,25 @@ func ParseFlags(args []string, getenv func(string) string, usage io.Writer) (fun
 	fs := flag.NewFlagSet("wxinvite", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.Usage = func() {
-		io.WriteString(usage, "usage: wxinvite [flags] [serve|migrate]\n\nEvery flag mirrors the environment variable of the same name (see the README):\n")
+		usageHead(usage)
 		fs.PrintDefaults()
 	}
 	vals := make(map[string]*string, len(Variables))
 	for _, v := range Variables {
-		vals[v] = fs.String(FlagName(v), "", "overrides $"+v)
+		// The default is for the help only: an unset flag leaves the variable alone.
+		def, help := usageOf(v)
+		vals[v] = fs.String(FlagName(v), def, help)
 	}
+	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	if *version {
+		return nil, []string{"version"}, nil
+	}
+	if fs.NArg() > 0 && fs.Arg(0) == "help" {
+		fs.Usage()
+		return nil, nil, flag.ErrHelp
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

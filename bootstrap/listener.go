@@ -20,7 +20,7 @@ type Listener struct {
 func newListener(cfg Config) (*Listener, error) {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return nil, &ConfigError{Var: "WXINVITE_ADDR", Err: fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)}
+		return nil, &ConfigError{Var: "WXINVITE_ADDR", Err: listenError(cfg.Addr, err)}
 	}
 	addr := ln.Addr().(*net.TCPAddr)
 	local := addr.String()

@@ -78,10 +78,17 @@ func storePorts(db *sqlstore.DB) storeOut {
 
 // Migrate applies the migrations of cfg's database and exits: `wxinvite migrate`.
 func Migrate(ctx context.Context, cfg Config) error {
+	_, err := MigrateNamed(ctx, cfg)
+	return err
+}
+
+// MigrateNamed is Migrate returning the names of the migrations it applied, so the
+// command can say what it did.
+func MigrateNamed(ctx context.Context, cfg Config) ([]string, error) {
 	db, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{})
 	if err != nil {
-		return &ConfigError{Var: "WXINVITE_DATABASE_URL", Err: err}
+		return nil, &ConfigError{Var: "WXINVITE_DATABASE_URL", Err: err}
 	}
 	defer db.Close()
-	return db.Migrate(ctx)
+	return db.MigrateNamed(ctx)
 }

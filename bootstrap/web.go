@@ -60,6 +60,8 @@ type routerIn struct {
 	OAuth       application.WeChatOAuth
 	Users       application.UserRepository
 	Sessions    application.SessionRevocations
+	Share       *application.ShareConfigQuery
+	Platform    platform
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 	// Ready are the adapters' readiness checks, combined into /readyz.
@@ -74,15 +76,27 @@ type routerOut struct {
 	Metrics http.Handler `name:"metrics" optional:"true"`
 }
 
+// jssdkScript is where pages load WeChat's JS-SDK: WeChat's own file, or in
+// emulator mode the emulator's (same origin, so the CSP stays 'self').
+func jssdkScript(p platform) string {
+	if p.Emulated {
+		return "/_emulator/jweixin.js"
+	}
+	return "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"
+}
+
 func newRouter(in routerIn) (routerOut, error) {
 	h, err := httpadapter.NewRouter(httpadapter.Config{
 		PublicURL:        in.Listener.PublicURL,
 		AdminToken:       in.Config.AdminToken,
 		SessionSecret:    sessionSecret(in.Config, in.Log),
 		MetricsElsewhere: in.Config.MetricsAddr != "",
+		JSSDKScript:      jssdkScript(in.Platform),
+		Location:         in.Config.Timezone,
 	}, httpadapter.Services{
 		Login: in.Login, Me: in.Me, Invitees: in.Invitees, QRCode: in.QRCode, Stats: in.Stats,
 		Leaderboard: in.Leaderboard, Invites: in.Invites, OAuth: in.OAuth, Users: in.Users, Sessions: in.Sessions,
+		Share: in.Share,
 	}, httpadapter.Readiness(in.Ready...), in.Gatherer, in.Registerer, in.Log, in.Mounts...)
 	if err != nil {
 		return routerOut{}, err
@@ -126,7 +140,7 @@ func serve(in serveIn) error {
 	if in.Metrics != nil {
 		ln, err := net.Listen("tcp", in.Config.MetricsAddr)
 		if err != nil {
-			return &ConfigError{Var: "WXINVITE_METRICS_ADDR", Err: err}
+			return &ConfigError{Var: "WXINVITE_METRICS_ADDR", Err: listenError(in.Config.MetricsAddr, err)}
 		}
 		servers = append(servers, newServer(in.Metrics, log))
 		listeners = append(listeners, ln)
@@ -145,6 +159,7 @@ func serve(in serveIn) error {
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
+			log.Info("shutting down: refusing new connections, finishing requests in flight")
 			for _, drain := range in.Drain {
 				drain()
 			}

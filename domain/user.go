@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
@@ -87,11 +89,20 @@ func (u *User) ApplyProfile(p Profile) bool {
 
 // DisplayName is how the user is named to others; a user whose nickname is unknown
 // (a scan-only follower, since WeChat stopped sharing nicknames) gets a neutral name.
-func (u User) DisplayName() string {
-	if u.Nickname != "" {
-		return u.Nickname
+func (u User) DisplayName() string { return DisplayName(u.OpenID, u.Nickname) }
+
+// DisplayName names a person from what is known of them: the nickname when known,
+// else 微信用户 plus a short hash of the openid. The label tells two unnamed people
+// apart without revealing the internal id (a sequence) or the openid itself.
+func DisplayName(openID, nickname string) string {
+	if nickname != "" {
+		return nickname
 	}
-	return fmt.Sprintf("微信用户%d", u.ID)
+	if openID == "" {
+		return "微信用户"
+	}
+	sum := sha256.Sum256([]byte(openID))
+	return "微信用户" + strings.ToUpper(hex.EncodeToString(sum[:2]))
 }
 
 // ValidateOpenID checks the shape of an OpenID: non-empty, bounded, URL-safe characters.

@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -125,7 +127,25 @@ func TestUserDisplayName(t *testing.T) {
 	if got := (domain.User{ID: 42, Nickname: "Ann"}).DisplayName(); got != "Ann" {
 		t.Errorf("DisplayName = %q, want Ann", got)
 	}
-	if got := (domain.User{ID: 42}).DisplayName(); got != "微信用户42" {
-		t.Errorf("DisplayName = %q, want 微信用户42", got)
+	for _, tc := range []struct{ openid, want string }{
+		{"oAbCdE_ann", "微信用户" + shortHash("oAbCdE_ann")},
+		{"oAbCdE_bob", "微信用户" + shortHash("oAbCdE_bob")},
+		{"", "微信用户"},
+	} {
+		got := (domain.User{ID: 42, OpenID: tc.openid}).DisplayName()
+		if got != tc.want {
+			t.Errorf("DisplayName(%q) = %q, want %q", tc.openid, got, tc.want)
+		}
+		if tc.openid != "" && strings.Contains(got, tc.openid[:6]) {
+			t.Errorf("DisplayName(%q) = %q reveals the id or the openid", tc.openid, got)
+		}
 	}
+	if domain.DisplayName("oAbCdE_ann", "") == domain.DisplayName("oAbCdE_bob", "") {
+		t.Error("two unnamed people get the same label")
+	}
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return strings.ToUpper(hex.EncodeToString(sum[:2]))
 }

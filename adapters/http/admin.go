@@ -103,7 +103,7 @@ func (s *server) handleAdminLeaderboard(w http.ResponseWriter, r *http.Request) 
 	}
 	out := leaderboardJSON{Items: make([]leaderboardEntryJSON, 0, len(items))}
 	for _, e := range items {
-		out.Items = append(out.Items, leaderboardEntryJSON{ID: int64(e.UserID), Nickname: displayName(e.UserID, e.Nickname), InviteeCount: e.InviteeCount})
+		out.Items = append(out.Items, leaderboardEntryJSON{ID: int64(e.UserID), Nickname: displayName(e.OpenID, e.Nickname), InviteeCount: e.InviteeCount})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -123,7 +123,7 @@ func (s *server) handleAdminInvites(w http.ResponseWriter, r *http.Request) {
 	for _, rec := range items {
 		inv := rec.Invite
 		out.Items = append(out.Items, inviteJSON{
-			ID: int64(inv.ID), Inviter: ref(inv.InviterID, rec.InviterNickname), Invitee: ref(inv.InviteeID, rec.InviteeNickname),
+			ID: int64(inv.ID), Inviter: ref(inv.InviterID, rec.InviterOpenID, rec.InviterNickname), Invitee: ref(inv.InviteeID, rec.InviteeOpenID, rec.InviteeNickname),
 			Channel: string(inv.Channel), CreatedAt: apiTime(inv.CreatedAt),
 		})
 	}
@@ -131,7 +131,13 @@ func (s *server) handleAdminInvites(w http.ResponseWriter, r *http.Request) {
 }
 
 // csvHeader is the first row of the export.
-var csvHeader = []string{"id", "inviter_id", "inviter_nickname", "invitee_id", "invitee_nickname", "channel", "created_at"}
+// created_at is local time in the pages' zone (Excel has no time zones), with the
+// UTC offset in its own column so the instant stays exact.
+var csvHeader = []string{"id", "inviter_id", "inviter_openid", "inviter_nickname", "invitee_id", "invitee_openid",
+	"invitee_nickname", "invitee_following", "channel", "created_at", "utc_offset"}
+
+// csvTime is the created_at format: what Excel recognises as a date and time.
+const csvTime = "2006-01-02 15:04:05"
 
 // csvSafe neutralises spreadsheet formula injection: a cell a spreadsheet would
 // evaluate (=, +, -, @, or a leading tab/CR) gets a leading apostrophe.
@@ -145,8 +151,9 @@ func csvSafe(v string) string {
 // csvFlushEvery is how many rows go out per flush.
 const csvFlushEvery = 200
 
-// handleAdminInvitesCSV streams every invite as CSV, flushing as it goes. With
-// ?bom=1 a UTF-8 byte order mark is written first so Excel shows Chinese names.
+// handleAdminInvitesCSV streams every invite as CSV, flushing as it goes. A UTF-8
+// byte order mark comes first so that Excel shows Chinese names (?bom=0 leaves it
+// out for tools that do not skip it).
 // A failure before any row is out is a JSON error; after that the response is cut
 // off (the client sees a broken transfer rather than a silently short file).
 func (s *server) handleAdminInvitesCSV(w http.ResponseWriter, r *http.Request) {
@@ -162,7 +169,7 @@ func (s *server) handleAdminInvitesCSV(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Disposition", `attachment; filename="wxinvite-invites-`+s.now().UTC().Format("20060102")+`.csv"`)
 		w.WriteHeader(http.StatusOK)
-		if r.URL.Query().Get("bom") == "1" {
+		if r.URL.Query().Get("bom") != "0" {
 			_, _ = w.Write([]byte("\xef\xbb\xbf"))
 		}
 		_ = cw.Write(csvHeader)
@@ -173,11 +180,12 @@ func (s *server) handleAdminInvitesCSV(w http.ResponseWriter, r *http.Request) {
 			start()
 		}
 		inv := rec.Invite
+		at := inv.CreatedAt.In(s.loc)
 		if err := cw.Write([]string{
 			strconv.FormatInt(int64(inv.ID), 10),
-			strconv.FormatInt(int64(inv.InviterID), 10), csvSafe(displayName(inv.InviterID, rec.InviterNickname)),
-			strconv.FormatInt(int64(inv.InviteeID), 10), csvSafe(displayName(inv.InviteeID, rec.InviteeNickname)),
-			csvSafe(string(inv.Channel)), apiTime(inv.CreatedAt),
+			strconv.FormatInt(int64(inv.InviterID), 10), csvSafe(rec.InviterOpenID), csvSafe(displayName(rec.InviterOpenID, rec.InviterNickname)),
+			strconv.FormatInt(int64(inv.InviteeID), 10), csvSafe(rec.InviteeOpenID), csvSafe(displayName(rec.InviteeOpenID, rec.InviteeNickname)),
+			strconv.FormatBool(rec.InviteeFollowing), csvSafe(string(inv.Channel)), at.Format(csvTime), at.Format("-07:00"),
 		}); err != nil {
 			return err
 		}

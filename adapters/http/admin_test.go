@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wxinvite/wxinvite/domain"
 )
@@ -95,7 +96,7 @@ func TestAdminStatsLeaderboardInvites(t *testing.T) {
 	}
 	inviter, invitee := top["inviter"].(map[string]any), top["invitee"].(map[string]any)
 	// Newest first: bob -> dave, and dave has no nickname, so a neutral name.
-	if keys(inviter) != "id,nickname" || inviter["id"] != float64(bob.ID) || invitee["nickname"] != "微信用户5" || top["channel"] != "link" {
+	if keys(inviter) != "id,nickname" || inviter["id"] != float64(bob.ID) || invitee["nickname"] != domain.DisplayName("o_dave", "") || top["channel"] != "link" {
 		t.Fatalf("top invite %v", top)
 	}
 	rest := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/invites?limit=3&cursor="+inv["next_cursor"].(string), auth, nil))
@@ -105,46 +106,84 @@ func TestAdminStatsLeaderboardInvites(t *testing.T) {
 	e.wantAPIError(e.do(e.plain(), "GET", "/admin/api/invites?cursor=!!", auth, nil), 400, "invalid_cursor")
 }
 
-func TestAdminCSVExport(t *testing.T) {
-	e := newEnv(t, envOpt{adminToken: "tok"})
-	alice, bob := seedInvites(t, e)
-	r := e.do(e.plain(), "GET", "/admin/api/invites.csv", map[string]string{"Authorization": "Bearer tok"}, nil)
-	if r.status != 200 || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
-		!strings.HasPrefix(r.header.Get("Content-Disposition"), "attachment; filename=") {
-		t.Fatalf("status %d headers %v", r.status, r.header)
+// readCSV checks the export starts with a UTF-8 BOM (Excel needs it for Chinese
+// names) and parses the rest with encoding/csv.
+func readCSV(t *testing.T, body string) [][]string {
+	t.Helper()
+	rest, ok := strings.CutPrefix(body, "\xef\xbb\xbf")
+	if !ok {
+		t.Fatalf("CSV does not start with a UTF-8 BOM: %q", body[:min(len(body), 20)])
 	}
-	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(rest)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != "id,inviter_id,inviter_nickname,invitee_id,invitee_nickname,channel,created_at" || len(rows) != 5 {
-		t.Fatalf("rows %v", rows)
-	}
-	if rows[1][1] != fmt.Sprint(bob.ID) || rows[1][4] != "微信用户5" || rows[1][5] != "link" {
-		t.Fatalf("newest row %v", rows[1])
-	}
-	var evil []string
-	for _, row := range rows[1:] {
-		if row[1] != fmt.Sprint(alice.ID) && row[1] != fmt.Sprint(bob.ID) {
-			t.Fatalf("row %v", row)
-		}
-		if strings.Contains(row[4], "HYPERLINK") {
-			evil = row
-		}
-	}
-	if evil == nil || evil[4] != `'=HYPERLINK("x")` {
-		t.Fatalf("formula not neutralised: %v", evil)
-	}
-	bom := e.do(e.plain(), "GET", "/admin/api/invites.csv?bom=1", map[string]string{"Authorization": "Bearer tok"}, nil)
-	if !strings.HasPrefix(bom.body, "\xef\xbb\xbfid,") {
-		t.Fatal("bom=1 without BOM")
+	return rows
+}
+
+const csvColumns = "id,inviter_id,inviter_openid,inviter_nickname,invitee_id,invitee_openid,invitee_nickname,invitee_following,channel,created_at,utc_offset"
+
+func TestAdminCSVExport(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		loc  *time.Location
+		want *time.Location // nil: the default, Asia/Shanghai
+		zone string
+	}{
+		{"default Asia/Shanghai", nil, time.FixedZone("CST", 8*3600), "+08:00"},
+		{"configured zone", time.FixedZone("X", -5*3600), time.FixedZone("X", -5*3600), "-05:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOpt{adminToken: "tok", location: tc.loc})
+			alice, bob := seedInvites(t, e)
+			dave, _ := e.store.Users().ByOpenID(context.Background(), "o_dave")
+			if _, err := e.store.Users().SetFollowing(context.Background(), dave.ID, true, e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			r := e.do(e.plain(), "GET", "/admin/api/invites.csv", map[string]string{"Authorization": "Bearer tok"}, nil)
+			if r.status != 200 || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+				!strings.HasPrefix(r.header.Get("Content-Disposition"), "attachment; filename=") {
+				t.Fatalf("status %d headers %v", r.status, r.header)
+			}
+			rows := readCSV(t, r.body)
+			top := e.jsonOf(e.do(e.plain(), "GET", "/admin/api/invites?limit=1", map[string]string{"Authorization": "Bearer tok"}, nil))["items"].([]any)[0].(map[string]any)
+			created, err := time.Parse(time.RFC3339, top["created_at"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := created.In(tc.want).Format("2006-01-02 15:04:05")
+			if strings.Join(rows[0], ",") != csvColumns || len(rows) != 5 {
+				t.Fatalf("rows %v", rows)
+			}
+			want := []string{"", fmt.Sprint(bob.ID), "o_bob", "Bob", fmt.Sprint(dave.ID), "o_dave", domain.DisplayName("o_dave", ""), "true", "link", at, tc.zone}
+			want[0] = rows[1][0]
+			if fmt.Sprint(rows[1]) != fmt.Sprint(want) {
+				t.Fatalf("newest row %v\nwant       %v", rows[1], want)
+			}
+			var evil []string
+			for _, row := range rows[1:] {
+				if row[1] != fmt.Sprint(alice.ID) && row[1] != fmt.Sprint(bob.ID) {
+					t.Fatalf("row %v", row)
+				}
+				if strings.Contains(row[6], "HYPERLINK") {
+					evil = row
+				}
+			}
+			if evil == nil || evil[6] != `'=HYPERLINK("x")` || evil[7] != "false" {
+				t.Fatalf("formula not neutralised or wrong follow state: %v", evil)
+			}
+			plain := e.do(e.plain(), "GET", "/admin/api/invites.csv?bom=0", map[string]string{"Authorization": "Bearer tok"}, nil)
+			if !strings.HasPrefix(plain.body, "id,") {
+				t.Fatal("bom=0 still has a BOM")
+			}
+		})
 	}
 }
 
 func TestAdminCSVEmpty(t *testing.T) {
 	e := newEnv(t, envOpt{adminToken: "tok"})
 	r := e.do(e.plain(), "GET", "/admin/api/invites.csv", map[string]string{"Authorization": "Bearer tok"}, nil)
-	if r.status != 200 || r.body != "id,inviter_id,inviter_nickname,invitee_id,invitee_nickname,channel,created_at\n" {
+	if r.status != 200 || r.body != "\xef\xbb\xbf"+csvColumns+"\n" {
 		t.Fatalf("%d %q", r.status, r.body)
 	}
 }

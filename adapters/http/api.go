@@ -13,10 +13,8 @@ import (
 // apiTime renders instants as RFC 3339 in UTC.
 func apiTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// displayName is the name shown for a user known only by id and nickname.
-func displayName(id domain.UserID, nickname string) string {
-	return domain.User{ID: id, Nickname: nickname}.DisplayName()
-}
+// displayName is the name shown for a user known by openid and nickname.
+func displayName(openID, nickname string) string { return domain.DisplayName(openID, nickname) }
 
 // userRef is the {"id","nickname"} shape used wherever another user is named.
 type userRef struct {
@@ -24,8 +22,8 @@ type userRef struct {
 	Nickname string `json:"nickname"`
 }
 
-func ref(id domain.UserID, nickname string) userRef {
-	return userRef{ID: int64(id), Nickname: displayName(id, nickname)}
+func ref(id domain.UserID, openID, nickname string) userRef {
+	return userRef{ID: int64(id), Nickname: displayName(openID, nickname)}
 }
 
 type meJSON struct {
@@ -95,7 +93,7 @@ func (s *server) handleAPIMe(w http.ResponseWriter, r *http.Request, sess sessio
 		InviteeCount: m.InviteeCount, JoinedAt: apiTime(m.User.JoinedAt),
 	}
 	if m.InvitedBy != nil {
-		r := ref(m.InvitedBy.ID, m.InvitedBy.Nickname)
+		r := ref(m.InvitedBy.ID, m.InvitedBy.OpenID, m.InvitedBy.Nickname)
 		out.InvitedBy = &r
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -136,7 +134,7 @@ func (s *server) handleAPIInvitees(w http.ResponseWriter, r *http.Request, sess 
 	}
 	out := inviteesJSON{Items: make([]inviteeJSON, 0, len(items)), NextCursor: next.Encode()}
 	for _, it := range items {
-		out.Items = append(out.Items, inviteeJSON{ID: int64(it.UserID), Nickname: displayName(it.UserID, it.Nickname),
+		out.Items = append(out.Items, inviteeJSON{ID: int64(it.UserID), Nickname: displayName(it.OpenID, it.Nickname),
 			Channel: string(it.Channel), JoinedAt: apiTime(it.JoinedAt)})
 	}
 	writeJSON(w, http.StatusOK, out)

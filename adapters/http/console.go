@@ -35,14 +35,18 @@ const consoleMaxBody = 8 << 20
 // console is the state of the operators' web console at /admin/.
 type console struct {
 	pages   *consolePages
+	loc     *time.Location // the deployment's zone (WXINVITE_TIMEZONE)
 	session *securecookie.SecureCookie
 	pre     *securecookie.SecureCookie
 	signins *prometheus.CounterVec
 	sleep   func(r *http.Request, d time.Duration) // tests record instead of waiting
 }
 
-func newConsole(secret []byte, reg prometheus.Registerer) (*console, error) {
-	p, err := loadConsolePages()
+func newConsole(secret []byte, reg prometheus.Registerer, loc *time.Location) (*console, error) {
+	if loc == nil {
+		loc = defaultLocation()
+	}
+	p, err := loadConsolePages(loc)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +67,7 @@ func newConsole(secret []byte, reg prometheus.Registerer) (*console, error) {
 		signins.WithLabelValues(res) // present at zero, so rate() alerts work from the start
 	}
 	return &console{
-		pages: p, session: codec("console", ConsoleSessionTTL), pre: codec("console-pre", consolePreTTL),
+		pages: p, loc: loc, session: codec("console", ConsoleSessionTTL), pre: codec("console-pre", consolePreTTL),
 		signins: signins, sleep: sleepRequest,
 	}, nil
 }

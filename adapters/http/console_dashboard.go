@@ -70,7 +70,7 @@ func (s *server) handleConsoleDashboard(w http.ResponseWriter, r *http.Request, 
 	p.ChannelChart = chartSpec{Kind: "pie", Labels: []string{"链接", "扫码"}, Series: []chartSeries{{Name: "邀请渠道", Data: []int{p.Link, p.Scan}}}}
 	lc := chartSpec{Kind: "hbar", Series: []chartSeries{{Name: "邀请人数"}}}
 	for i, e := range top {
-		name := displayName(e.UserID, e.Nickname)
+		name := displayName(e.OpenID, e.Nickname)
 		p.Leaders = append(p.Leaders, leaderRow{Rank: i + 1, ID: int64(e.UserID), Nickname: name, Count: e.InviteeCount})
 		if i < 10 {
 			lc.Labels = append(lc.Labels, name)

@@ -124,7 +124,7 @@ func wantConsolePage(t *testing.T, r resp, snippets ...string) {
 	if r.status != http.StatusOK {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
-	if r.header.Get("Content-Security-Policy") != pageCSP || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") ||
+	if r.header.Get("Content-Security-Policy") != consoleCSP || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") ||
 		r.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("headers %v", r.header)
 	}

@@ -41,7 +41,7 @@ func (s *server) handleConsoleInvites(w http.ResponseWriter, r *http.Request, cs
 	for _, rec := range items {
 		inv := rec.Invite
 		p.Items = append(p.Items, inviteRow{
-			ID: int64(inv.ID), Inviter: ref(inv.InviterID, rec.InviterNickname), Invitee: ref(inv.InviteeID, rec.InviteeNickname),
+			ID: int64(inv.ID), Inviter: ref(inv.InviterID, rec.InviterOpenID, rec.InviterNickname), Invitee: ref(inv.InviteeID, rec.InviteeOpenID, rec.InviteeNickname),
 			Channel: string(inv.Channel), ChanLabel: channelLabel(inv.Channel), At: inv.CreatedAt,
 		})
 	}

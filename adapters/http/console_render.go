@@ -21,35 +21,34 @@ type consolePages struct {
 	t map[string]*template.Template
 }
 
-// consoleZone is how the console shows times until the deployment's zone is
-// configurable; a fixed zone needs no tzdata.
-var consoleZone = chinaTime
-
-var consoleFuncs = template.FuncMap{
-	"num":  formatCount,
-	"inc":  func(i int) int { return i + 1 },
-	"when": func(t time.Time) string { return t.In(consoleZone).Format("2006-01-02 15:04") },
-	"day":  func(t time.Time) string { return t.In(consoleZone).Format("2006-01-02") },
-	"iso":  apiTime,
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-	"navItem": func(v consoleView, key, href, label string) navItem {
-		return navItem{Href: href, Label: label, Current: v.Nav == key}
-	},
-	"pct": func(f *float64) string {
-		if f == nil {
-			return "—"
-		}
-		return strconv.FormatFloat(*f*100, 'f', 0, 64) + "%"
-	},
+// consoleFuncs are the template helpers; times show in loc.
+func consoleFuncs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"num":  formatCount,
+		"inc":  func(i int) int { return i + 1 },
+		"when": func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") },
+		"day":  func(t time.Time) string { return t.In(loc).Format("2006-01-02") },
+		"iso":  apiTime,
+		"json": func(v any) (string, error) {
+			b, err := json.Marshal(v)
+			return string(b), err
+		},
+		"navItem": func(v consoleView, key, href, label string) navItem {
+			return navItem{Href: href, Label: label, Current: v.Nav == key}
+		},
+		"pct": func(f *float64) string {
+			if f == nil {
+				return "—"
+			}
+			return strconv.FormatFloat(*f*100, 'f', 0, 64) + "%"
+		},
+	}
 }
 
-func loadConsolePages() (*consolePages, error) {
+func loadConsolePages(loc *time.Location) (*consolePages, error) {
 	p := &consolePages{t: map[string]*template.Template{}}
 	for _, name := range consolePageNames {
-		t, err := template.New(name).Funcs(consoleFuncs).ParseFS(consoleTemplateFS, "templates/console/layout.html", "templates/console/"+name)
+		t, err := template.New(name).Funcs(consoleFuncs(loc)).ParseFS(consoleTemplateFS, "templates/console/layout.html", "templates/console/"+name)
 		if err != nil {
 			return nil, err
 		}
@@ -84,6 +83,10 @@ type navItem struct {
 	Current     bool
 }
 
+// consoleCSP is the pages' policy without the JS-SDK host: the console loads only
+// its own scripts.
+var consoleCSP = pageCSP("")
+
 // consoleView is what the layout needs around a page.
 type consoleView struct {
 	Title  string
@@ -111,7 +114,7 @@ func (s *server) renderConsole(w http.ResponseWriter, r *http.Request, status in
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", consoleCSP)
 	h.Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())

@@ -3,6 +3,8 @@ package httpadapter
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -149,6 +151,21 @@ type envOpt struct {
 	policy     *application.QRPolicy
 	mounts     []Mount
 	store      *memory.Store // shared with another env: two instances on one database
+	location   *time.Location
+	jssdk      string // Config.JSSDKScript; with it, Services.Share signs with fakeJSSDK
+}
+
+// fakeJSSDK signs the way the JS-SDK rules say (the wechat adapter is not imported
+// here), with a fixed ticket.
+type fakeJSSDK struct{ ticket string }
+
+func (f fakeJSSDK) SignPage(_ context.Context, pageURL string, ts int64, nonce string) (application.PageSignature, error) {
+	return application.PageSignature{AppID: "wxfake", Timestamp: ts, NonceStr: nonce, Signature: jssdkSign(f.ticket, nonce, ts, pageURL)}, nil
+}
+
+func jssdkSign(ticket, nonce string, ts int64, pageURL string) string {
+	sum := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, nonce, ts, pageURL)))
+	return hex.EncodeToString(sum[:])
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
@@ -180,8 +197,11 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		Users:       users,
 		Sessions:    e.store.Sessions(),
 	}
+	if opt.jssdk != "" {
+		svc.Share = application.NewShareConfigQuery(fakeJSSDK{ticket: "fake-ticket"}, application.ClockFunc(e.clock.Now), nil)
+	}
 	e.ts = httptest.NewUnstartedServer(nil)
-	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret}
+	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret, Location: opt.location, JSSDKScript: opt.jssdk}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	probe := func(ctx context.Context) error { e.mu.Lock(); defer e.mu.Unlock(); return e.readyErr }
 	srv, err := newServer(cfg, svc, probe, e.reg, e.reg, log, opt.mounts...)

@@ -218,7 +218,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 			s.metrics.requests.WithLabelValues(info.route, methodLabel(r.Method), strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(info.route).Observe(d.Seconds())
 			// Never the raw path or query: they carry invite codes, OAuth codes and state.
-			log.LogAttrs(ctx, slog.LevelInfo, "http request",
+			log.LogAttrs(ctx, s.accessLevel(r, status), "http request",
 				slog.String("method", r.Method), slog.String("route", info.route),
 				slog.Int("status", status), slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", d))
@@ -289,4 +289,13 @@ func isAPIPath(p string) bool {
 
 func isAdminPath(p string) bool {
 	return p == "/admin/api" || strings.HasPrefix(p, "/admin/api/")
+}
+
+// accessLevel is info for every request except the emulator phone's own successful
+// reads (it polls every 5 s), which would drown the log: those are debug.
+func (s *server) accessLevel(r *http.Request, status int) slog.Level {
+	if s.emulator != "" && r.Method == http.MethodGet && status < 400 && strings.HasPrefix(r.URL.Path, s.emulator+"api/") {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }

@@ -21,13 +21,26 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// pageCSP allows only our own scripts and styles; images may come from WeChat's
-// avatar host.
-const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; " +
-	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// pageCSP allows only our own scripts and styles (plus the JS-SDK's host, when it
+// is not ours) and no inline code; images may come from WeChat's avatar host;
+// fetches only to ourselves (the emulator's JS-SDK checks wx.config there).
+func pageCSP(sdkOrigin string) string {
+	script := "'self'"
+	if sdkOrigin != "" {
+		script += " " + sdkOrigin
+	}
+	return "default-src 'none'; script-src " + script + "; style-src 'self'; img-src 'self' https: http: data:; " +
+		"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
 
-// chinaTime is how times are shown on pages; a fixed zone needs no tzdata.
-var chinaTime = time.FixedZone("CST", 8*3600)
+// defaultLocation is the pages' and the CSV's time zone when Config.Location is
+// nil: Asia/Shanghai, or the same fixed +08:00 where no tzdata is installed.
+func defaultLocation() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}
 
 type pages struct {
 	t map[string]*template.Template
@@ -45,12 +58,15 @@ func loadPages() (*pages, error) {
 	return p, nil
 }
 
-func staticHandler() http.Handler {
+// staticHandler serves the embedded files; a missing file or a directory gets the
+// product's own 404 page (no listings).
+func (s *server) staticHandler() http.Handler {
 	sub, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
-			http.NotFound(w, r)
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if st, err := fs.Stat(sub, name); err != nil || st.IsDir() || !fs.ValidPath(name) {
+			s.pageNotFound(w, r)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -64,13 +80,13 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	var b bytes.Buffer
 	if err := s.pages.t[name].ExecuteTemplate(&b, name, data); err != nil {
 		LoggerFrom(r.Context()).Error("render page", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		http.Error(w, "服务器内部错误，请稍后再试", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", s.cspHeader)
 	h.Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
@@ -108,6 +124,8 @@ type mePage struct {
 	NextURL   string
 	Paged     bool
 	CSRF      string
+	Share     *shareCard
+	Follow    *followPrompt
 }
 
 // httpsAvatar upgrades WeChat's http avatar URLs (the host serves https too) so
@@ -163,15 +181,17 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 	data := mePage{
 		Title: "我的邀请", Name: name, AvatarURL: httpsAvatar(m.User.AvatarURL), Initial: string(initial),
 		InviteURL: s.inviteURL(m.User.InviteCode), Count: m.InviteeCount, Paged: cursor != "",
-		CSRF: s.cookies.csrfToken(sess),
+		CSRF:   s.cookies.csrfToken(sess),
+		Share:  s.shareFor(r, m.User),
+		Follow: s.followFor(r, m.User),
 	}
 	if m.InvitedBy != nil {
 		data.InvitedBy = m.InvitedBy.DisplayName()
 	}
 	for _, it := range items {
 		data.Invitees = append(data.Invitees, inviteeRow{
-			Name: displayName(it.UserID, it.Nickname), Channel: string(it.Channel), ChannelLabel: channelLabel(it.Channel),
-			When: it.JoinedAt.In(chinaTime).Format("2006-01-02 15:04"), ISO: apiTime(it.JoinedAt),
+			Name: displayName(it.OpenID, it.Nickname), Channel: string(it.Channel), ChannelLabel: channelLabel(it.Channel),
+			When: it.JoinedAt.In(s.loc).Format("2006-01-02 15:04"), ISO: apiTime(it.JoinedAt),
 		})
 	}
 	if !next.IsZero() {

@@ -32,6 +32,13 @@ type Config struct {
 	// MetricsElsewhere leaves /metrics off this router: it is served on a separate
 	// listener (MetricsHandler) that the public cannot reach.
 	MetricsElsewhere bool
+	// JSSDKScript is the URL of WeChat's JS-SDK (jweixin) that /me loads to set the
+	// share card; empty turns the share card off. Production:
+	// https://res.wx.qq.com/open/js/jweixin-1.6.0.js; emulator mode: its own copy.
+	JSSDKScript string
+	// Location is the time zone of pages and the CSV export (WXINVITE_TIMEZONE);
+	// nil means Asia/Shanghai.
+	Location *time.Location
 }
 
 // DefaultSessionTTL is the session lifetime when Config.SessionTTL is zero.
@@ -56,6 +63,9 @@ type Services struct {
 	// Sessions is optional: when set, a logout ends the session on every instance
 	// sharing the store; without it, only on this one.
 	Sessions application.SessionRevocations
+	// Share is optional: when set (with Config.JSSDKScript), /me configures the
+	// JS-SDK so WeChat's share menu sends the invite link as a card.
+	Share *application.ShareConfigQuery
 }
 
 // Mount is an extra handler another adapter contributes (bootstrap passes
@@ -94,6 +104,7 @@ type server struct {
 	renderQR  func(content string) ([]byte, error)
 	cspHeader string
 	router    *mux.Router // set once built; answers which methods a path allows
+	loc       *time.Location
 
 	console *console // the operators' web console at /admin/
 }
@@ -145,7 +156,7 @@ func newServer(cfg Config, svc Services, ready Probe, gatherer prometheus.Gather
 	if err != nil {
 		return nil, err
 	}
-	con, err := newConsole(cfg.SessionSecret, reg)
+	con, err := newConsole(cfg.SessionSecret, reg, cfg.Location)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +167,11 @@ func newServer(cfg Config, svc Services, ready Probe, gatherer prometheus.Gather
 		qrcache: newPNGCache(1000), pages: p, console: con,
 		origin: u.Scheme + "://" + u.Host,
 		now:    time.Now, renderQR: renderQR,
+		loc: cfg.Location,
+	}
+	s.cspHeader = pageCSP(scriptOrigin(cfg.JSSDKScript))
+	if s.loc == nil {
+		s.loc = defaultLocation()
 	}
 	for _, mt := range mounts {
 		if mt.Handler == nil || !strings.HasPrefix(mt.Path, "/") {
@@ -179,7 +195,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	if !s.cfg.MetricsElsewhere {
 		r.Handle("/metrics", s.metricsHandler()).Methods(get...)
 	}
-	r.PathPrefix("/static/").Handler(staticHandler()).Methods(get...)
+	r.PathPrefix("/static/").Handler(s.staticHandler()).Methods(get...)
 
 	r.Handle("/auth/wechat/login", http.HandlerFunc(s.handleLogin)).Methods(get...)
 	r.Handle("/auth/wechat/callback", http.HandlerFunc(s.handleCallback)).Methods(get...)

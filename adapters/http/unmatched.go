@@ -25,7 +25,12 @@ func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, r, errNotFoundRoute)
 		return
 	}
-	http.NotFound(w, r)
+	s.pageNotFound(w, r)
+}
+
+// pageNotFound is the product's own 404 page (Chinese, mobile-friendly).
+func (s *server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, http.StatusNotFound, "页面不存在", "这个地址没有内容，可能是链接不完整或已经失效。", "", nil)
 }
 
 func (s *server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
@@ -80,5 +85,5 @@ func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow 
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: errMethod.Code, Message: errMethod.Message}})
 		return
 	}
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	s.renderError(w, r, http.StatusMethodNotAllowed, "无法这样打开", "这个地址不支持这种访问方式，请从页面上的按钮或链接进入。", "", nil)
 }

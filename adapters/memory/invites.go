@@ -82,7 +82,7 @@ func (r *Invites) Invitees(ctx context.Context, inviter domain.UserID, page appl
 		next = n
 		for _, inv := range list {
 			u := st.users[inv.InviteeID-1]
-			items = append(items, application.Invitee{InviteID: inv.ID, UserID: u.ID, Nickname: u.Nickname, Channel: inv.Channel, JoinedAt: inv.CreatedAt})
+			items = append(items, application.Invitee{InviteID: inv.ID, UserID: u.ID, OpenID: u.OpenID, Nickname: u.Nickname, Channel: inv.Channel, JoinedAt: inv.CreatedAt})
 		}
 		return nil
 	})
@@ -124,7 +124,7 @@ func (r *Invites) Leaderboard(ctx context.Context, limit int) ([]application.Lea
 			counts[inv.InviterID]++
 		}
 		for id, n := range counts {
-			out = append(out, application.LeaderboardEntry{UserID: id, Nickname: st.users[id-1].Nickname, InviteeCount: n})
+			out = append(out, application.LeaderboardEntry{UserID: id, OpenID: st.users[id-1].OpenID, Nickname: st.users[id-1].Nickname, InviteeCount: n})
 		}
 		return nil
 	})
@@ -141,7 +141,12 @@ func (r *Invites) Leaderboard(ctx context.Context, limit int) ([]application.Lea
 }
 
 func record(st *state, inv domain.Invite) application.InviteRecord {
-	return application.InviteRecord{Invite: inv, InviterNickname: st.users[inv.InviterID-1].Nickname, InviteeNickname: st.users[inv.InviteeID-1].Nickname}
+	a, b := st.users[inv.InviterID-1], st.users[inv.InviteeID-1]
+	return application.InviteRecord{
+		Invite:        inv,
+		InviterOpenID: a.OpenID, InviterNickname: a.Nickname,
+		InviteeOpenID: b.OpenID, InviteeNickname: b.Nickname, InviteeFollowing: b.Following,
+	}
 }
 
 // List implements application.InviteRepository.

@@ -435,7 +435,7 @@ func TestInvitesListingsNewestFirst(t *testing.T) {
 		t.Fatalf("List = %+v, %+v, %v", all, next, err)
 	}
 	board, err := s.Invites().Leaderboard(ctx, 10)
-	if err != nil || len(board) != 2 || board[0] != (application.LeaderboardEntry{UserID: 1, Nickname: "N1", InviteeCount: 3}) || board[1].UserID != 5 {
+	if err != nil || len(board) != 2 || board[0] != (application.LeaderboardEntry{UserID: 1, OpenID: "o_1", Nickname: "N1", InviteeCount: 3}) || board[1].UserID != 5 {
 		t.Fatalf("Leaderboard = %+v, %v", board, err)
 	}
 	byCh, _ := s.Invites().CountByChannel(ctx)

@@ -64,6 +64,7 @@ func (r *Invites) Invitees(ctx context.Context, inviter domain.UserID, page appl
 	var rows []struct {
 		ID        int64     `bun:"id"`
 		InviteeID int64     `bun:"invitee_id"`
+		OpenID    string    `bun:"openid"`
 		Nickname  string    `bun:"nickname"`
 		Channel   string    `bun:"channel"`
 		CreatedAt time.Time `bun:"created_at"`
@@ -71,7 +72,7 @@ func (r *Invites) Invitees(ctx context.Context, inviter domain.UserID, page appl
 	q := r.db.idb(ctx).NewSelect().
 		TableExpr("invites AS i").
 		Join("LEFT JOIN users AS u ON u.id = i.invitee_id").
-		ColumnExpr("i.id, i.invitee_id, COALESCE(u.nickname, '') AS nickname, i.channel, i.created_at").
+		ColumnExpr("i.id, i.invitee_id, COALESCE(u.openid, '') AS openid, COALESCE(u.nickname, '') AS nickname, i.channel, i.created_at").
 		Where("i.inviter_id = ?", int64(inviter))
 	q = afterCursor(q, page.Cursor).OrderExpr("i.created_at DESC, i.id DESC").Limit(int64(limit + 1))
 	if err := q.Scan(ctx, &rows); err != nil {
@@ -86,7 +87,7 @@ func (r *Invites) Invitees(ctx context.Context, inviter domain.UserID, page appl
 	out := make([]application.Invitee, len(rows))
 	for i, row := range rows {
 		out[i] = application.Invitee{
-			InviteID: domain.InviteID(row.ID), UserID: domain.UserID(row.InviteeID), Nickname: row.Nickname,
+			InviteID: domain.InviteID(row.ID), UserID: domain.UserID(row.InviteeID), OpenID: row.OpenID, Nickname: row.Nickname,
 			Channel: domain.Channel(row.Channel), JoinedAt: row.CreatedAt.UTC(),
 		}
 	}
@@ -126,6 +127,7 @@ func (r *Invites) Leaderboard(ctx context.Context, limit int) ([]application.Lea
 	var rows []struct {
 		InviterID int64  `bun:"inviter_id"`
 		N         int    `bun:"n"`
+		OpenID    string `bun:"openid"`
 		Nickname  string `bun:"nickname"`
 	}
 	idb := r.db.idb(ctx)
@@ -134,14 +136,14 @@ func (r *Invites) Leaderboard(ctx context.Context, limit int) ([]application.Lea
 		OrderExpr("n DESC, inviter_id ASC").Limit(int64(limit))
 	err := idb.NewSelect().TableExpr("(?) AS t", top).
 		Join("LEFT JOIN users AS u ON u.id = t.inviter_id").
-		ColumnExpr("t.inviter_id, t.n, COALESCE(u.nickname, '') AS nickname").
+		ColumnExpr("t.inviter_id, t.n, COALESCE(u.openid, '') AS openid, COALESCE(u.nickname, '') AS nickname").
 		OrderExpr("t.n DESC, t.inviter_id ASC").Scan(ctx, &rows)
 	if err != nil {
 		return nil, r.db.mapErr("leaderboard", err)
 	}
 	out := make([]application.LeaderboardEntry, len(rows))
 	for i, row := range rows {
-		out[i] = application.LeaderboardEntry{UserID: domain.UserID(row.InviterID), Nickname: row.Nickname, InviteeCount: row.N}
+		out[i] = application.LeaderboardEntry{UserID: domain.UserID(row.InviterID), OpenID: row.OpenID, Nickname: row.Nickname, InviteeCount: row.N}
 	}
 	return out, nil
 }
@@ -153,18 +155,28 @@ func (r *Invites) recordQuery(ctx context.Context) *bun.SelectQuery {
 		Join("LEFT JOIN users AS a ON a.id = i.inviter_id").
 		Join("LEFT JOIN users AS b ON b.id = i.invitee_id").
 		ColumnExpr("i.id, i.inviter_id, i.invitee_id, i.channel, i.qr_scene, i.status, i.created_at").
-		ColumnExpr("COALESCE(a.nickname, '') AS inviter_nickname, COALESCE(b.nickname, '') AS invitee_nickname")
+		ColumnExpr("COALESCE(a.nickname, '') AS inviter_nickname, COALESCE(b.nickname, '') AS invitee_nickname").
+		ColumnExpr("COALESCE(a.openid, '') AS inviter_openid, COALESCE(b.openid, '') AS invitee_openid").
+		ColumnExpr("COALESCE(b.following, ?) AS invitee_following", false)
 }
 
 // recordRow is one line of recordQuery.
 type recordRow struct {
 	inviteRow
-	InviterNickname string `bun:"inviter_nickname"`
-	InviteeNickname string `bun:"invitee_nickname"`
+	InviterNickname  string `bun:"inviter_nickname"`
+	InviteeNickname  string `bun:"invitee_nickname"`
+	InviterOpenID    string `bun:"inviter_openid"`
+	InviteeOpenID    string `bun:"invitee_openid"`
+	InviteeFollowing bool   `bun:"invitee_following"`
 }
 
 func (r recordRow) record() application.InviteRecord {
-	return application.InviteRecord{Invite: r.inviteRow.domain(), InviterNickname: r.InviterNickname, InviteeNickname: r.InviteeNickname}
+	return application.InviteRecord{
+		Invite:        r.inviteRow.domain(),
+		InviterOpenID: r.InviterOpenID, InviterNickname: r.InviterNickname,
+		InviteeOpenID: r.InviteeOpenID, InviteeNickname: r.InviteeNickname,
+		InviteeFollowing: r.InviteeFollowing,
+	}
 }
 
 // List implements application.InviteRepository.

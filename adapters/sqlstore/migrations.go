@@ -198,9 +198,16 @@ func (d *DB) migrator() *migrate.Migrator {
 // nothing left to do. A lock left behind by a crashed instance makes Migrate give
 // up after two minutes with an error that says which table to clear.
 func (d *DB) Migrate(ctx context.Context) error {
+	_, err := d.MigrateNamed(ctx)
+	return err
+}
+
+// MigrateNamed is Migrate that also returns the migrations it applied, as "name
+// comment" (none when the schema was current), so `wxinvite migrate` can say what it did.
+func (d *DB) MigrateNamed(ctx context.Context) ([]string, error) {
 	m := d.migrator()
 	if err := m.Init(ctx); err != nil {
-		return d.mapErr("migration tables", err)
+		return nil, d.mapErr("migration tables", err)
 	}
 	deadline := time.Now().Add(migrateLockWait)
 	for {
@@ -208,24 +215,37 @@ func (d *DB) Migrate(ctx context.Context) error {
 		if err == nil {
 			break
 		}
-		if !isUniqueViolation(err) {
-			return d.mapErr("migration lock", err)
+		// Another instance holds the lock (duplicate key), or InnoDB chose this
+		// insert as a deadlock victim against theirs (1213/1205): wait and retry.
+		if !isUniqueViolation(err) && retryCode(err) == 0 {
+			return nil, d.mapErr("migration lock", err)
 		}
 		if time.Now().After(deadline) {
-			return application.Errorf(application.KindUnavailable, "migration_locked", err,
+			return nil, application.Errorf(application.KindUnavailable, "migration_locked", err,
 				"another instance has held the migration lock for %s; if none is migrating, delete the row in %s", migrateLockWait, migrationLocksTable)
 		}
 		select {
 		case <-ctx.Done():
-			return mapErr("migration lock", ctx.Err())
+			return nil, mapErr("migration lock", ctx.Err())
 		case <-time.After(50*time.Millisecond + time.Duration(time.Now().UnixNano()%50)*time.Millisecond):
 		}
 	}
 	defer func() { _ = m.Unlock(context.WithoutCancel(ctx)) }()
-	if _, err := m.Migrate(ctx); err != nil {
-		return application.Errorf(application.KindInternal, "migration_failed", err, "migrating the %s schema: %v", d.dialect, err)
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return nil, application.Errorf(application.KindInternal, "migration_failed", err, "migrating the %s schema: %v", d.dialect, err)
 	}
-	return nil
+	var names []string
+	if group != nil {
+		for _, mg := range group.Migrations {
+			name := mg.Name
+			if mg.Comment != "" {
+				name += " " + mg.Comment
+			}
+			names = append(names, name)
+		}
+	}
+	return names, nil
 }
 
 // MigrationsApplied reports whether every migration this binary knows has been

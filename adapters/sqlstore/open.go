@@ -103,6 +103,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 	}
 	if err := d.Ping(ctx); err != nil {
 		_ = d.bun.Close()
+		if t.dialect == DialectSQLite && t.sqlitePath != ":memory:" {
+			return nil, sqliteOpenErr(err, t.sqlitePath)
+		}
 		return nil, err
 	}
 	return d, nil
@@ -145,7 +148,7 @@ func detectGalera(ctx context.Context, cfg *mysql.Config) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, unavailable(err, "cannot reach mysql at %s", cfg.Addr)
+		return false, mysqlConnErr(err, cfg)
 	}
 	return on.String == "1" || on.String == "ON", nil
 }

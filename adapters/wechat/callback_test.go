@@ -443,3 +443,53 @@ func TestNewCallbackConfig(t *testing.T) {
 		}
 	}
 }
+
+// A person the service already knows who follows (again) hears the welcome text:
+// a re-follow, a follow after using the web page first, a follow through one's own
+// code. A redelivery gets the same answer; a SCAN by a follower gets none.
+func TestCallbackReturningFollowerIsWelcomed(t *testing.T) {
+	t.Parallel()
+	e := newCBEnv(t, envOpt{})
+	alice, aliceKey := e.inviter(t, "oAlice", "Alice") // known from the web page, not following
+	_, carolKey := e.inviter(t, "oCarol", "Carol")
+	e.people.add("oDave", "Dave")
+	e.postPlain(eventXML("oBob", 1740830400, "subscribe", ""))
+	e.postPlain(eventXML("oBob", 1740830500, "unsubscribe", ""))
+	tests := []struct {
+		name, from, event, key string
+		at                     int64
+		want                   string // reply content, "" for success
+	}{
+		{"follow after the web page", "oDave", "subscribe", "", 1740830600, DefaultWelcomeReply},
+		{"re-follow", "oBob", "subscribe", "", 1740830700, DefaultWelcomeReply},
+		{"re-follow redelivered", "oBob", "subscribe", "", 1740830700, DefaultWelcomeReply},
+		{"follow through one's own code", "oAlice", "subscribe", aliceKey, 1740830800, DefaultWelcomeReply},
+		{"known person through another's code", "oDave", "subscribe", carolKey, 1740830900, DefaultWelcomeReply},
+		{"SCAN by a follower", "oAlice", "SCAN", strings.TrimPrefix(aliceKey, "qrscene_"), 1740831000, ""},
+	}
+	for _, tc := range tests {
+		w := e.postPlain(eventXML(tc.from, tc.at, tc.event, tc.key))
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d", tc.name, w.Code)
+		}
+		got := ""
+		if w.Body.String() != "success" {
+			got = parseReply(t, w.Body.Bytes()).Content
+		}
+		if got != tc.want {
+			t.Errorf("%s: reply %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if n := e.invitesBy(t, alice.ID); n != 0 {
+		t.Fatalf("a self-scan recorded %d invites", n)
+	}
+	if v := metricValue(t, e.reg, "wxinvite_callback_deliveries_total", map[string]string{"event": "subscribe", "outcome": "returned"}); v != 4 {
+		t.Fatalf("deliveries{subscribe,returned} = %v, want 4", v)
+	}
+	// With NoWelcomeReply, a returning follower gets no message either.
+	quiet := newCBEnv(t, envOpt{cfg: func(c *CallbackConfig) { c.WelcomeReply = NoWelcomeReply }})
+	quiet.people.add("oDave", "Dave")
+	if w := quiet.postPlain(eventXML("oDave", 1740830600, "subscribe", "")); w.Body.String() != "success" {
+		t.Fatalf("NoWelcomeReply, returning follower: %q", w.Body)
+	}
+}

@@ -17,14 +17,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/wxinvite/wxinvite/application"
-	"github.com/wxinvite/wxinvite/domain"
 )
 
 // Defaults for ClientConfig.
@@ -95,8 +93,8 @@ type Client struct {
 	mpBase  string // where showqrcode lives
 
 	flight singleflight.Group
-	mu     sync.Mutex
-	cached domain.AccessToken
+	access *held // the server access_token
+	jsapi  *held // the JS-SDK jsapi_ticket
 }
 
 var (
@@ -160,6 +158,9 @@ func NewClient(cfg ClientConfig, tokens application.TokenStore, clock applicatio
 		return nil, err
 	}
 	c := &Client{cfg: cfg, tokens: tokens, clock: clock, http: hc, log: log, metrics: m, mpBase: cfg.APIBase}
+	c.access = &held{name: "access token", key: cfg.AppID, code: "wechat_token_unavailable", fetch: c.fetchAccessToken, refreshes: m.refreshes}
+	c.jsapi = &held{name: "jsapi ticket", key: cfg.AppID + jsapiKeySuffix, code: "wechat_ticket_unavailable",
+		fetch: c.fetchJSAPITicket, refreshes: m.ticketRefreshes, before: func(ctx context.Context) error { _, err := c.token(ctx); return err }}
 	if u, _ := url.Parse(cfg.APIBase); u.Host == "api.weixin.qq.com" {
 		// The real platform serves QR images from the mp host, not the API host.
 		c.mpBase = "https://mp.weixin.qq.com"
@@ -258,7 +259,7 @@ func (c *Client) withToken(ctx context.Context, endpoint string, fn func(token s
 		return classify(endpoint, err)
 	}
 	c.log.WarnContext(ctx, "wechat rejected the access token; refreshing", "endpoint", endpoint, "errcode", ae.Code)
-	c.invalidate(ctx, tok)
+	c.invalidate(ctx, c.access, tok)
 	if tok, err = c.token(ctx); err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func (c *Callback) onFollow(ctx context.Context, m Message, key string) result {
 	if (res.IsNew || res.Replayed) && c.enrich != nil {
 		c.enrich.Enqueue(m.FromUserName)
 	}
-	return c.joinReply(m, res)
+	return c.joinReply(m, res, strings.EqualFold(m.Event, "subscribe"))
 }
 
 // onUnfollow handles unsubscribe as of its CreateTime; an older event than the one
@@ -103,7 +103,12 @@ func (c *Callback) failed(ctx context.Context, m Message, err error) result {
 	return result{reply: successReply, outcome: "error", status: http.StatusServiceUnavailable}
 }
 
-func (c *Callback) joinReply(m Message, res application.JoinResult) result {
+// joinReply answers a follow: an invited newcomer hears who invited them, any other
+// follow (a newcomer, a returning follower, someone who used the web page first and
+// follows now, someone scanning their own code) gets the welcome text; a SCAN by a
+// follower gets nothing. The answer depends only on the push and the stored state it
+// found, so a redelivery, on any instance, gets the same one.
+func (c *Callback) joinReply(m Message, res application.JoinResult, subscribe bool) result {
 	now := c.clock.Now().Unix()
 	switch {
 	case (res.IsNew || res.Replayed) && res.Invite != nil && res.Inviter != nil:
@@ -114,6 +119,11 @@ func (c *Callback) joinReply(m Message, res application.JoinResult) result {
 			return result{reply: successReply, outcome: "joined", status: http.StatusOK}
 		}
 		return result{reply: textReply(m, now, c.cfg.WelcomeReply), outcome: "joined", status: http.StatusOK}
+	case subscribe:
+		if c.cfg.WelcomeReply == "" {
+			return result{reply: successReply, outcome: "returned", status: http.StatusOK}
+		}
+		return result{reply: textReply(m, now, c.cfg.WelcomeReply), outcome: "returned", status: http.StatusOK}
 	}
 	return result{reply: successReply, outcome: "existing", status: http.StatusOK}
 }

@@ -30,6 +30,7 @@ const (
 	epToken       = "cgi-bin/token"
 	epStableToken = "cgi-bin/stable_token"
 	epQRCreate    = "cgi-bin/qrcode/create"
+	epTicket      = "cgi-bin/ticket/getticket"
 	epUserInfo    = "cgi-bin/user/info"
 	epSNSToken    = "sns/oauth2/access_token"
 	epSNSUserinfo = "sns/userinfo"

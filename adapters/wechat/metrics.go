@@ -11,6 +11,8 @@ type clientMetrics struct {
 	calls     *prometheus.CounterVec
 	seconds   *prometheus.HistogramVec
 	refreshes *prometheus.CounterVec
+	// ticketRefreshes is refreshes for the JS-SDK jsapi_ticket.
+	ticketRefreshes *prometheus.CounterVec
 }
 
 func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
@@ -27,6 +29,10 @@ func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
 		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxinvite_wechat_token_refreshes_total",
 			Help: "access_token acquisitions that missed the local cache: fetched (this instance called WeChat), adopted (another instance's token from the store), error, timeout.",
+		}, []string{"result"}),
+		ticketRefreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxinvite_wechat_jsapi_ticket_refreshes_total",
+			Help: "jsapi_ticket acquisitions that missed the local cache, by the same results as the token's.",
 		}, []string{"result"}),
 	}
 	// Every series a dashboard or alert needs exists from start-up at zero.
@@ -47,6 +53,9 @@ func newClientMetrics(reg prometheus.Registerer) (*clientMetrics, error) {
 	if m.refreshes, err = register(reg, m.refreshes); err != nil {
 		return nil, err
 	}
+	if m.ticketRefreshes, err = register(reg, m.ticketRefreshes); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -57,7 +66,7 @@ type callbackMetrics struct {
 }
 
 // deliveryOutcomes are the outcome label values of wxinvite_callback_deliveries_total.
-var deliveryOutcomes = []string{"invited", "joined", "existing", "unfollowed", "unchanged", "duplicate", "rejected", "ignored", "error", "timeout"}
+var deliveryOutcomes = []string{"invited", "joined", "returned", "existing", "unfollowed", "unchanged", "duplicate", "rejected", "ignored", "error", "timeout"}
 
 // deliveryEvents are its event label values: every route's, the fallbacks', and
 // "verify" (GET) and "unknown" (refused before the push was read).
@@ -87,7 +96,7 @@ func newCallbackMetrics(reg prometheus.Registerer, enrich enqueuer) (*callbackMe
 	m := &callbackMetrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wxinvite_callback_deliveries_total",
-			Help: "WeChat callback deliveries by event and outcome (invited, joined, existing, unfollowed, unchanged, duplicate, rejected, ignored, error, timeout).",
+			Help: "WeChat callback deliveries by event and outcome (invited, joined, returned (a known person follows again), existing, unfollowed, unchanged, duplicate, rejected, ignored, error, timeout).",
 		}, []string{"event", "outcome"}),
 		dedupHits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wxinvite_callback_dedup_hits_total",

@@ -507,10 +507,10 @@ func testInviteCounts(t *testing.T, s Stores) {
 		first, second = second, first
 	}
 	want := []application.LeaderboardEntry{
-		{UserID: us[3].ID, Nickname: us[3].Nickname, InviteeCount: 5},
-		{UserID: first.ID, Nickname: first.Nickname, InviteeCount: 3},
-		{UserID: second.ID, Nickname: second.Nickname, InviteeCount: 3},
-		{UserID: us[2].ID, Nickname: us[2].Nickname, InviteeCount: 1},
+		{UserID: us[3].ID, OpenID: us[3].OpenID, Nickname: us[3].Nickname, InviteeCount: 5},
+		{UserID: first.ID, OpenID: first.OpenID, Nickname: first.Nickname, InviteeCount: 3},
+		{UserID: second.ID, OpenID: second.OpenID, Nickname: second.Nickname, InviteeCount: 3},
+		{UserID: us[2].ID, OpenID: us[2].OpenID, Nickname: us[2].Nickname, InviteeCount: 1},
 	}
 	got, err := s.Invites.Leaderboard(ctx, 10)
 	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {

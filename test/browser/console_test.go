@@ -3,7 +3,6 @@ package browser
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -60,16 +59,6 @@ func consoleBrowser(t *testing.T, w, h int64) (context.Context, *consoleErrors) 
 		}
 	}()
 	return ctx, errs
-}
-
-func needChromium(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", chromiumPath, err)
-		}
-		t.Skipf("\n*** BROWSER TEST SKIPPED: %s not found (apt-get install chromium) ***", chromiumPath)
-	}
 }
 
 // signInConsole opens /admin/, is sent to sign-in, enters the token and lands on

@@ -290,10 +290,7 @@ func runMode(t testing.TB, cfg config) *result {
 		if want := domain.InviteScene(me.InviteCode).String(); qr.Scene != want {
 			t.Fatalf("inviter %d: /api/me/qrcode scene %q, want %q", i, qr.Scene, want)
 		}
-		name := me.Nickname
-		if name == "" {
-			name = fmt.Sprintf("微信用户%d", me.ID)
-		}
+		name := domain.DisplayName(me.OpenID, me.Nickname)
 		invs[i] = inviter{me: me, qr: qr, expected: strings.ReplaceAll(inviteReply, "{inviter}", name)}
 	}
 	logf("%s: %d inviters logged in in %v", res.Mode, cfg.K, time.Since(began).Round(time.Millisecond))

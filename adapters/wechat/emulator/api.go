@@ -16,6 +16,7 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("POST /cgi-bin/qrcode/create", e.handleQRCreate)
 	m.HandleFunc("GET /cgi-bin/showqrcode", e.handleShowQRCode)
 	m.HandleFunc("GET /cgi-bin/user/info", e.handleUserInfo)
+	m.HandleFunc("GET /cgi-bin/ticket/getticket", e.handleGetTicket)
 	m.HandleFunc("POST /cgi-bin/message/custom/send", e.handleCustomSend)
 	m.HandleFunc("/cgi-bin/", e.handleNotEmulated)
 	// Web OAuth.
@@ -31,6 +32,11 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("GET /open", e.handleOpen)
 	m.HandleFunc("GET /avatar/{openid}/{size}", e.handleAvatar)
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
+	// The in-WeChat browser: the JS-SDK's wx object and its share menu.
+	m.HandleFunc("GET /jweixin.js", e.handleJWeixin)
+	m.HandleFunc("POST /api/jssdk/config", e.apiJSConfig)
+	m.HandleFunc("GET /api/whoami", e.apiWhoAmI)
+	m.HandleFunc("POST /api/persons/{openid}/share", e.apiShare)
 	// JSON API.
 	m.HandleFunc("GET /api/persons", e.apiListPersons)
 	m.HandleFunc("POST /api/persons", e.apiCreatePerson)

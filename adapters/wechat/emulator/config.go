@@ -63,6 +63,13 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives one line per push attempt and per notable event.
 	Logger *slog.Logger
+	// StateFile, when set, keeps persons, chats, QR codes, tokens, tickets and the
+	// persons' cookie jars across restarts (a JSON file, written shortly after
+	// each change). Empty: everything lives in memory only.
+	StateFile string
+	// QROwner names whose code a QR scene is ("小明"), for the phone's scan list;
+	// nil or "" leaves codes unlabelled.
+	QROwner func(scene string) string
 }
 
 // Defaults used when a Config field is left zero.
@@ -96,6 +103,14 @@ type Emulator struct {
 	oauth    oauthStore
 	handler  http.Handler
 	pushWait sync.WaitGroup
+
+	tickets map[string]jsTicket    // jsapi tickets by value
+	jars    map[string][]jarCookie // site cookies put away per person
+
+	saveMu     sync.Mutex // guards saveTimer and saveClosed only
+	saveTimer  *time.Timer
+	saveClosed bool
+	saveIO     sync.Mutex // one write of the state file at a time
 }
 
 // New checks cfg, fills in defaults and returns a ready emulator.
@@ -162,6 +177,13 @@ func New(cfg Config) (*Emulator, error) {
 	e.qrcodes.init()
 	e.persons.init()
 	e.oauth.init()
+	e.tickets = map[string]jsTicket{}
+	e.jars = map[string][]jarCookie{}
+	if cfg.StateFile != "" {
+		if err := e.load(); err != nil {
+			return nil, err
+		}
+	}
 	e.handler = e.routes()
 	return e, nil
 }
@@ -198,6 +220,7 @@ func (e *Emulator) SafeMode() bool { return e.cipher != nil }
 func (e *Emulator) Close() {
 	e.once.Do(func() { close(e.done) })
 	e.pushWait.Wait()
+	e.flush()
 	e.cfg.HTTPClient.CloseIdleConnections()
 }
 

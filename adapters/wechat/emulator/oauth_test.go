@@ -74,7 +74,7 @@ func TestOAuthAuthorizePage(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Oops") {
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "出错了") || strings.Contains(string(body), "Oops") {
 			t.Fatalf("%s: HTTP %d, want the error page", q, resp.StatusCode)
 		}
 	}

@@ -60,6 +60,18 @@ type ChatEntry struct {
 	MsgType string    `json:"msg_type,omitempty"`
 	Text    string    `json:"text"`
 	Raw     string    `json:"raw,omitempty"`
+	// Card is a link a friend shared (From "friend", MsgType "link").
+	Card *LinkCard `json:"card,omitempty"`
+}
+
+// LinkCard is a shared link as WeChat shows it in a chat: title, description,
+// picture, and who sent it.
+type LinkCard struct {
+	FromName string `json:"from_name"`
+	Title    string `json:"title"`
+	Desc     string `json:"desc"`
+	Link     string `json:"link"`
+	ImgURL   string `json:"img_url"`
 }
 
 type personRec struct {
@@ -112,6 +124,7 @@ func (e *Emulator) CreatePerson(spec PersonSpec) Person {
 	}
 	e.persons.byOpenID[openid] = p
 	e.persons.order = append(e.persons.order, p)
+	e.changed()
 	return p.Person
 }
 
@@ -162,6 +175,7 @@ func (e *Emulator) addChat(openid string, c ChatEntry) {
 	if len(p.chat) > maxChat {
 		p.chat = p.chat[len(p.chat)-maxChat:]
 	}
+	e.changed()
 }
 
 // Follow makes the person follow the account from its profile (no QR code)

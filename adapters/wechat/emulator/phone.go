@@ -68,6 +68,11 @@ func (e *Emulator) handleOpen(w http.ResponseWriter, r *http.Request) {
 		e.renderError(w, 10001, "链接无效：只能打开本服务的地址")
 		return
 	}
+	prev := ""
+	if c, err := r.Cookie(personCookieName); err == nil {
+		prev = c.Value
+	}
+	e.switchJar(w, r, prev, openid)
 	e.setPersonCookie(w, openid)
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }

@@ -37,6 +37,8 @@ type QRCode struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at"`
 	ImageURL  string     `json:"image_url"`
+	// Owner names whose code it is (Config.QROwner), for the scan list.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Scene is the scene value as it appears in pushes (scene_str for string
@@ -206,6 +208,7 @@ func (e *Emulator) storeQR(q *QRCode) {
 	e.qrcodes.byTicket[q.Ticket] = q
 	e.qrcodes.byURL[q.URL] = q
 	e.qrcodes.order = append(e.qrcodes.order, q)
+	e.changed()
 }
 
 // handleShowQRCode is GET /cgi-bin/showqrcode?ticket=: no token needed; a
@@ -240,12 +243,17 @@ func (e *Emulator) handleShowQRCode(w http.ResponseWriter, r *http.Request) {
 // QRCodes lists every code issued so far, oldest first.
 func (e *Emulator) QRCodes() []QRCode {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	out := make([]QRCode, 0, len(e.qrcodes.order))
 	for _, q := range e.qrcodes.order {
 		out = append(out, *q)
 	}
+	e.mu.Unlock()
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	if e.cfg.QROwner != nil {
+		for i := range out {
+			out[i].Owner = e.cfg.QROwner(out[i].Scene())
+		}
+	}
 	return out
 }
 

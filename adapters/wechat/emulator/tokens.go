@@ -56,6 +56,7 @@ func (e *Emulator) issueToken(now time.Time, stable bool) *accessToken {
 	t := &accessToken{value: randString(tokenLength, tokenAlphabet), stable: stable, issuedAt: now, expiresAt: now.Add(e.cfg.TokenTTL)}
 	e.tokens.all[t.value] = t
 	e.tokens.issued++
+	e.changed()
 	return t
 }
 

@@ -64,8 +64,29 @@
   }
 
   function fmtTime(s) {
-    var d = new Date(s);
-    return d.toLocaleTimeString();
+    var d = new Date(s), pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
+
+  // A link a friend shared: WeChat's card, opened as the person reading it.
+  function linkCard(m) {
+    var c = m.card, a = document.createElement("button");
+    a.type = "button";
+    a.className = "link-card";
+    a.setAttribute("data-link", c.link);
+    var from = document.createElement("div"); from.className = "muted small"; from.textContent = c.from_name + " 分享给你";
+    var title = document.createElement("b"); title.textContent = c.title || c.link;
+    var row = document.createElement("div"); row.className = "row";
+    var desc = document.createElement("span"); desc.className = "grow small muted"; desc.textContent = c.desc;
+    row.appendChild(desc);
+    if (c.img_url) { var img = document.createElement("img"); img.src = c.img_url; img.alt = ""; img.className = "card-img"; row.appendChild(img); }
+    a.appendChild(from); a.appendChild(title); a.appendChild(row);
+    a.onclick = function () {
+      var p = person();
+      if (!p) { return; }
+      location.href = base + "/open?openid=" + encodeURIComponent(p.openid) + "&url=" + encodeURIComponent(c.link);
+    };
+    return a;
   }
 
   function loadChat() {
@@ -82,7 +103,7 @@
         var t = document.createElement("time");
         t.textContent = fmtTime(m.time);
         div.appendChild(t);
-        div.appendChild(document.createTextNode(m.text));
+        if (m.card) { div.appendChild(linkCard(m)); } else { div.appendChild(document.createTextNode(m.text)); }
         if (m.raw) { div.title = m.raw; }
         box.appendChild(div);
       });
@@ -100,7 +121,7 @@
         var li = document.createElement("li");
         var span = document.createElement("span");
         var expired = q.expires_at && new Date(q.expires_at) <= new Date();
-        span.textContent = (q.permanent ? "永久" : "临时") + " · 场景 " + (q.is_str ? q.scene_str : q.scene_id) + (expired ? " · 已过期" : "");
+        span.textContent = (q.owner ? q.owner + "的二维码 · " : "") + (q.permanent ? "永久" : "临时") + " · 场景 " + (q.is_str ? q.scene_str : q.scene_id) + (expired ? " · 已过期" : "");
         var b = document.createElement("button");
         b.className = "btn small primary";
         b.textContent = "扫描";
