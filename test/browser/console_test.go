@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -88,9 +89,13 @@ func chartsDrawn(t *testing.T, ctx context.Context, what string) {
 
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	// Read through the page's own DOM, waiting for the element: node ids from the
+	// protocol can go stale across the redirect that lands on a page.
+	js := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `); return e ? e.innerText : null; })()`
+	s, err := chromedp.Run(ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("text of %s at %s: %v", sel, loc, err)
 	}
 	return strings.TrimSpace(s)
 }
