@@ -17,6 +17,8 @@ const (
 	KindUnauthorized Kind = "unauthorized" // no or wrong credentials
 	KindUnavailable  Kind = "unavailable"  // a dependency (WeChat, the database) is down or limited; retry later
 	KindInternal     Kind = "internal"     // a bug or an unexpected failure
+	KindTooLarge     Kind = "too_large"    // the body is over the size limit
+	KindUnsupported  Kind = "unsupported"  // the body is not of a type accepted there
 )
 
 // Error is an application error: a kind, a stable snake_case code for API clients, a

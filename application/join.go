@@ -73,6 +73,7 @@ type JoinService struct {
 	random    Random
 	observers []JoinObserver
 	inviters  *inviterCache
+	campaigns joinCampaigns // see join_campaign.go; zero: no campaigns
 }
 
 // NewJoinService builds the Join use case.
@@ -137,10 +138,16 @@ func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, a joinAtte
 	if err != nil {
 		return JoinResult{}, err
 	}
+	var camp domain.Campaign
+	if found {
+		if camp, err = s.runningCampaign(ctx); err != nil {
+			return JoinResult{}, err
+		}
+	}
 	var res JoinResult
 	write := func(ctx context.Context) error {
 		var err error
-		res, err = s.create(ctx, cmd, inviter, found, a)
+		res, err = s.create(ctx, cmd, inviter, found, camp, a)
 		return err
 	}
 	if !found {
@@ -207,12 +214,17 @@ func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinComma
 		u.Following, u.FollowEventAt = true, cmd.FollowedAt
 	}
 	res.User = u
+	if follow && u.Following {
+		if err := s.startHold(ctx, u); err != nil {
+			return JoinResult{}, err
+		}
+	}
 	return res, nil
 }
 
 // create inserts a new person and, when the attribution named someone else, the
 // invite, in the transaction carried by ctx.
-func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domain.User, found bool, a joinAttempt) (JoinResult, error) {
+func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domain.User, found bool, camp domain.Campaign, a joinAttempt) (JoinResult, error) {
 	now := s.clock.Now()
 	code, err := s.newInviteCode()
 	if err != nil {
@@ -237,6 +249,7 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domai
 	if inv == nil {
 		return res, nil
 	}
+	*inv = inv.Enrol(camp, cmd.FollowedAt) // pending in the running campaign, else counted
 	if *inv, err = s.invites.Create(ctx, *inv); err != nil {
 		return JoinResult{}, fmt.Errorf("join: record invite: %w", err)
 	}

@@ -94,6 +94,17 @@ type Invitee struct {
 	Nickname string
 	Channel  domain.Channel
 	JoinedAt time.Time // when the invite was recorded (= when the invitee joined)
+	// Status and Reason are the invite's lifecycle as stored; HoldEndsAt lets a read
+	// show a pending invite whose hold is over as qualified (see StatusAsOf).
+	Status     domain.InviteStatus
+	Reason     domain.RevokeReason
+	HoldEndsAt time.Time
+}
+
+// StatusAsOf is the invite's status and revoke reason as a read at now shows them.
+func (i Invitee) StatusAsOf(now time.Time) (domain.InviteStatus, domain.RevokeReason) {
+	inv := domain.Invite{Status: i.Status, Lifecycle: domain.Lifecycle{HoldEndsAt: i.HoldEndsAt, Reason: i.Reason}}.AsOf(now)
+	return inv.Status, inv.Reason
 }
 
 // LeaderboardEntry is one inviter and how many invites they have.

@@ -12,7 +12,15 @@ import (
 // UnfollowService records that a person stopped following the account. The invite
 // that brought them stays: the first inviter remains credited.
 type UnfollowService struct {
-	users UserRepository
+	users   UserRepository
+	follows *InviteFollowEvents // nil: no campaigns
+}
+
+// WithCampaigns makes an unfollow revoke the invitee's campaign invite under the
+// campaign's rules (see InviteFollowEvents.Unfollowed). Call it once, before use.
+func (s *UnfollowService) WithCampaigns(follows *InviteFollowEvents) *UnfollowService {
+	s.follows = follows
+	return s
 }
 
 // NewUnfollowService builds the use case.
@@ -56,6 +64,13 @@ func (s *UnfollowService) Unfollow(ctx context.Context, openID string, at time.T
 	}
 	if applied {
 		u.Following, u.FollowEventAt = false, at
+	}
+	// The state is this event's (applied now, or by an earlier copy whose revocation
+	// may have failed): apply it to the invite too. Revoking twice changes nothing.
+	if s.follows != nil && !u.Following && u.FollowEventAt.Equal(at) {
+		if err := s.follows.Unfollowed(ctx, u.ID, at); err != nil {
+			return UnfollowResult{}, fmt.Errorf("unfollow: %w", err)
+		}
 	}
 	return UnfollowResult{User: u, Known: true, Applied: applied}, nil
 }

@@ -32,6 +32,7 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		ObservabilityModule,
 		StorageModule,
 		ApplicationModule,
+		CampaignModule,
 		WeChatModule,
 		emulatorIfConfigured(cfg),
 		WebModule,

@@ -17,7 +17,7 @@ var ApplicationModule = fx.Module("application",
 		newJoinService,
 		newInviteQRCodeService,
 		application.NewCompleteLoginService,
-		application.NewUnfollowService,
+		newUnfollowService,
 		application.NewEnrichProfileService,
 		newEnrichWorker,
 		application.NewMeQuery,
@@ -37,10 +37,17 @@ type joinIn struct {
 	Clock     application.Clock
 	Random    application.Random
 	Observers []application.JoinObserver `group:"join_observers"`
+	Campaigns *application.CampaignDirectory
+	Follows   *application.InviteFollowEvents
 }
 
 func newJoinService(in joinIn) *application.JoinService {
-	return application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...)
+	return application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...).
+		WithCampaigns(in.Campaigns, in.Follows)
+}
+
+func newUnfollowService(users application.UserRepository, follows *application.InviteFollowEvents) *application.UnfollowService {
+	return application.NewUnfollowService(users).WithCampaigns(follows)
 }
 
 type inviteQRCodeIn struct {

@@ -66,12 +66,18 @@ type storeOut struct {
 	Tokens   application.TokenStore
 	Sessions application.SessionRevocations
 	Ready    httpadapter.ReadinessCheck `group:"readiness"`
+	// The campaign ports.
+	Campaigns application.CampaignRepository
+	Lifecycle application.InviteLifecycleRepository
+	Grants    application.GrantRepository
+	Codes     application.CodeRepository
 }
 
 func storePorts(db *sqlstore.DB) storeOut {
 	return storeOut{
 		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
+		Campaigns: db.Campaigns(), Lifecycle: db.InviteLifecycle(), Grants: db.Grants(), Codes: db.Codes(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}
 }

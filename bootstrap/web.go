@@ -62,10 +62,34 @@ type routerIn struct {
 	Sessions    application.SessionRevocations
 	Share       *application.ShareConfigQuery
 	Platform    platform
+	Campaigns   campaignRoutesIn
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 	// Ready are the adapters' readiness checks, combined into /readyz.
 	Ready []httpadapter.ReadinessCheck `group:"readiness"`
+}
+
+// campaignRoutesIn are the campaign use cases behind the admin API and /api/me.
+type campaignRoutesIn struct {
+	fx.In
+	Create      *application.CreateCampaignService
+	Update      *application.UpdateCampaignService
+	End         *application.EndCampaignService
+	Query       *application.CampaignQuery
+	Poster      *application.PosterBackgroundService
+	Codes       *application.UploadCodesService
+	Stats       *application.CampaignStatsQuery
+	Leaderboard *application.CampaignLeaderboardQuery
+	Rewards     *application.RewardsQuery
+	Fulfil      *application.FulfilRewardService
+	Mine        *application.MyCampaignQuery
+}
+
+func (in campaignRoutesIn) services() httpadapter.CampaignServices {
+	return httpadapter.CampaignServices{
+		Create: in.Create, Update: in.Update, End: in.End, Query: in.Query, Poster: in.Poster, Codes: in.Codes,
+		Stats: in.Stats, Leaderboard: in.Leaderboard, Rewards: in.Rewards, Fulfil: in.Fulfil, Mine: in.Mine,
+	}
 }
 
 // routerOut is the public handler and, when WXINVITE_METRICS_ADDR is set, the
@@ -96,7 +120,8 @@ func newRouter(in routerIn) (routerOut, error) {
 	}, httpadapter.Services{
 		Login: in.Login, Me: in.Me, Invitees: in.Invitees, QRCode: in.QRCode, Stats: in.Stats,
 		Leaderboard: in.Leaderboard, Invites: in.Invites, OAuth: in.OAuth, Users: in.Users, Sessions: in.Sessions,
-		Share: in.Share,
+		Share:     in.Share,
+		Campaigns: in.Campaigns.services(),
 	}, httpadapter.Readiness(in.Ready...), in.Gatherer, in.Registerer, in.Log, in.Mounts...)
 	if err != nil {
 		return routerOut{}, err

@@ -28,12 +28,12 @@ func (c Channel) Validate() error {
 	return fmt.Errorf("%w: %q", ErrInvalidChannel, string(c))
 }
 
-// InviteStatus is the lifecycle state of an invite. Today every invite counts as soon
-// as it is recorded; the type exists so that later rules (a hold period, revocation
+// InviteStatus is the lifecycle state of an invite: rules (a hold period, revocation
 // on unfollow) change a status instead of deleting or duplicating records.
 type InviteStatus string
 
-// InviteCounted is an invite that counts towards its inviter.
+// InviteCounted is an invite that counts towards its inviter: one recorded while no
+// campaign runs. The campaign statuses are in invite_lifecycle.go.
 const InviteCounted InviteStatus = "counted"
 
 // Invite records that Inviter brought Invitee. An invitee has at most one invite ever.
@@ -46,6 +46,9 @@ type Invite struct {
 	QRScene   string
 	Status    InviteStatus
 	CreatedAt time.Time
+	// Lifecycle holds the campaign-related state (zero for an invite outside any
+	// campaign); see invite_lifecycle.go.
+	Lifecycle
 }
 
 // NewInvite applies the invitation rules at the moment the invitee's contact is

@@ -36,6 +36,8 @@ type meJSON struct {
 	InvitedBy    *userRef `json:"invited_by"`
 	InviteeCount int      `json:"invitee_count"`
 	JoinedAt     string   `json:"joined_at"`
+	// Campaign is the caller's standing in the running campaign; null when none runs.
+	Campaign *myCampaignJSON `json:"campaign"`
 }
 
 type inviteeJSON struct {
@@ -43,6 +45,10 @@ type inviteeJSON struct {
 	Nickname string `json:"nickname"`
 	Channel  string `json:"channel"`
 	JoinedAt string `json:"joined_at"`
+	// Status is the invite's lifecycle status as of the read; Reason says why a
+	// revoked one was revoked (null otherwise).
+	Status string  `json:"status"`
+	Reason *string `json:"reason"`
 }
 
 type inviteesJSON struct {
@@ -96,6 +102,10 @@ func (s *server) handleAPIMe(w http.ResponseWriter, r *http.Request, sess sessio
 		r := ref(m.InvitedBy.ID, m.InvitedBy.OpenID, m.InvitedBy.Nickname)
 		out.InvitedBy = &r
 	}
+	if out.Campaign, err = s.myCampaign(r.Context(), m.User.ID); err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -133,9 +143,20 @@ func (s *server) handleAPIInvitees(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	out := inviteesJSON{Items: make([]inviteeJSON, 0, len(items)), NextCursor: next.Encode()}
+	now := s.now()
 	for _, it := range items {
-		out.Items = append(out.Items, inviteeJSON{ID: int64(it.UserID), Nickname: displayName(it.OpenID, it.Nickname),
-			Channel: string(it.Channel), JoinedAt: apiTime(it.JoinedAt)})
+		item := inviteeJSON{ID: int64(it.UserID), Nickname: displayName(it.OpenID, it.Nickname),
+			Channel: string(it.Channel), JoinedAt: apiTime(it.JoinedAt)}
+		status, reason := it.StatusAsOf(now)
+		item.Status = string(status)
+		if item.Status == "" {
+			item.Status = string(domain.InviteCounted)
+		}
+		if reason != "" {
+			r := string(reason)
+			item.Reason = &r
+		}
+		out.Items = append(out.Items, item)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -20,7 +20,7 @@ func TestAPIMeShape(t *testing.T) {
 	e.get(bob, "/i/"+a.InviteCode)
 	e.login(bob, "o_bob", "Bob", "")
 
-	want := sortedKeys("id", "openid", "nickname", "avatar_url", "invite_code", "invite_url", "invited_by", "invitee_count", "joined_at")
+	want := sortedKeys("id", "openid", "nickname", "avatar_url", "invite_code", "invite_url", "invited_by", "invitee_count", "joined_at", "campaign")
 	m := e.jsonOf(e.get(alice, "/api/me"))
 	if keys(m) != want {
 		t.Fatalf("keys %q, want %q", keys(m), want)
@@ -65,7 +65,8 @@ func TestAPIInviteesPagination(t *testing.T) {
 		items := m["items"].([]any)
 		for _, it := range items {
 			item := it.(map[string]any)
-			if keys(item) != sortedKeys("id", "nickname", "channel", "joined_at") || item["channel"] != "link" {
+			if keys(item) != sortedKeys("id", "nickname", "channel", "joined_at", "status", "reason") || item["channel"] != "link" ||
+				item["status"] != "counted" || item["reason"] != nil {
 				t.Fatalf("item %v", item)
 			}
 			if _, err := time.Parse(time.RFC3339, item["joined_at"].(string)); err != nil {

@@ -17,6 +17,8 @@ var statusByKind = map[application.Kind]int{
 	application.KindUnauthorized: http.StatusUnauthorized,
 	application.KindUnavailable:  http.StatusServiceUnavailable,
 	application.KindInternal:     http.StatusInternalServerError,
+	application.KindTooLarge:     http.StatusRequestEntityTooLarge,
+	application.KindUnsupported:  http.StatusUnsupportedMediaType,
 }
 
 // statusOf returns the HTTP status for err according to statusByKind.

@@ -196,6 +196,7 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		OAuth:       e.oauth,
 		Users:       users,
 		Sessions:    e.store.Sessions(),
+		Campaigns:   campaignServicesFor(e.store, e.clock),
 	}
 	if opt.jssdk != "" {
 		svc.Share = application.NewShareConfigQuery(fakeJSSDK{ticket: "fake-ticket"}, application.ClockFunc(e.clock.Now), nil)

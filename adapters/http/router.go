@@ -66,6 +66,8 @@ type Services struct {
 	// Share is optional: when set (with Config.JSSDKScript), /me configures the
 	// JS-SDK so WeChat's share menu sends the invite link as a card.
 	Share *application.ShareConfigQuery
+	// Campaigns is optional: without it there is no campaign API.
+	Campaigns CampaignServices
 }
 
 // Mount is an extra handler another adapter contributes (bootstrap passes
@@ -217,6 +219,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	admin.Handle("/leaderboard", http.HandlerFunc(s.handleAdminLeaderboard)).Methods(get...)
 	admin.Handle("/invites", http.HandlerFunc(s.handleAdminInvites)).Methods(get...)
 	admin.Handle("/invites.csv", http.HandlerFunc(s.handleAdminInvitesCSV)).Methods(get...)
+	s.campaignRoutes(admin)
 	admin.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	admin.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
 

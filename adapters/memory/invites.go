@@ -82,7 +82,8 @@ func (r *Invites) Invitees(ctx context.Context, inviter domain.UserID, page appl
 		next = n
 		for _, inv := range list {
 			u := st.users[inv.InviteeID-1]
-			items = append(items, application.Invitee{InviteID: inv.ID, UserID: u.ID, OpenID: u.OpenID, Nickname: u.Nickname, Channel: inv.Channel, JoinedAt: inv.CreatedAt})
+			items = append(items, application.Invitee{InviteID: inv.ID, UserID: u.ID, OpenID: u.OpenID, Nickname: u.Nickname, Channel: inv.Channel, JoinedAt: inv.CreatedAt,
+				Status: inv.Status, Reason: inv.Reason, HoldEndsAt: inv.HoldEndsAt})
 		}
 		return nil
 	})

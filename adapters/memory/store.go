@@ -27,6 +27,7 @@ type state struct {
 	tokens  map[string]tokenRow
 	revoked map[string]time.Time // logged-out session ids → until
 	nextQR  int
+	camp    campaignState // campaigns, grants, codes (campaigns.go)
 }
 
 type qrKey struct {
@@ -53,6 +54,7 @@ func (s state) clone() state {
 		tokens:  make(map[string]tokenRow, len(s.tokens)),
 		revoked: make(map[string]time.Time, len(s.revoked)),
 		nextQR:  s.nextQR,
+		camp:    s.camp.clone(),
 	}
 	for k, v := range s.revoked {
 		c.revoked[k] = v

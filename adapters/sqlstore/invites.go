@@ -62,17 +62,20 @@ func pageLimit(p application.Page) int {
 func (r *Invites) Invitees(ctx context.Context, inviter domain.UserID, page application.Page) ([]application.Invitee, application.Cursor, error) {
 	limit := pageLimit(page)
 	var rows []struct {
-		ID        int64     `bun:"id"`
-		InviteeID int64     `bun:"invitee_id"`
-		OpenID    string    `bun:"openid"`
-		Nickname  string    `bun:"nickname"`
-		Channel   string    `bun:"channel"`
-		CreatedAt time.Time `bun:"created_at"`
+		ID         int64     `bun:"id"`
+		InviteeID  int64     `bun:"invitee_id"`
+		OpenID     string    `bun:"openid"`
+		Nickname   string    `bun:"nickname"`
+		Channel    string    `bun:"channel"`
+		CreatedAt  time.Time `bun:"created_at"`
+		Status     string    `bun:"status"`
+		Reason     string    `bun:"reason"`
+		HoldEndsAt time.Time `bun:"hold_ends_at,nullzero"`
 	}
 	q := r.db.idb(ctx).NewSelect().
 		TableExpr("invites AS i").
 		Join("LEFT JOIN users AS u ON u.id = i.invitee_id").
-		ColumnExpr("i.id, i.invitee_id, COALESCE(u.openid, '') AS openid, COALESCE(u.nickname, '') AS nickname, i.channel, i.created_at").
+		ColumnExpr("i.id, i.invitee_id, COALESCE(u.openid, '') AS openid, COALESCE(u.nickname, '') AS nickname, i.channel, i.created_at, i.status, i.reason, i.hold_ends_at").
 		Where("i.inviter_id = ?", int64(inviter))
 	q = afterCursor(q, page.Cursor).OrderExpr("i.created_at DESC, i.id DESC").Limit(int64(limit + 1))
 	if err := q.Scan(ctx, &rows); err != nil {
@@ -89,6 +92,7 @@ func (r *Invites) Invitees(ctx context.Context, inviter domain.UserID, page appl
 		out[i] = application.Invitee{
 			InviteID: domain.InviteID(row.ID), UserID: domain.UserID(row.InviteeID), OpenID: row.OpenID, Nickname: row.Nickname,
 			Channel: domain.Channel(row.Channel), JoinedAt: row.CreatedAt.UTC(),
+			Status: domain.InviteStatus(row.Status), Reason: domain.RevokeReason(row.Reason), HoldEndsAt: utcOrZero(row.HoldEndsAt),
 		}
 	}
 	return out, next, nil

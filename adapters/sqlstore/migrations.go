@@ -36,6 +36,7 @@ type schemaStep struct {
 var schemaSteps = slices.Concat(
 	initialSteps,
 	followOrderSteps,
+	campaignSteps,
 	consoleSteps,
 )
 

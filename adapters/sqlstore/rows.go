@@ -55,13 +55,14 @@ type inviteRow struct {
 	QRScene   string    `bun:"qr_scene"`
 	Status    string    `bun:"status"`
 	CreatedAt time.Time `bun:"created_at"`
+	lifecycleCols
 }
 
 func inviteRowFrom(inv domain.Invite) inviteRow {
 	return inviteRow{
 		ID: int64(inv.ID), InviterID: int64(inv.InviterID), InviteeID: int64(inv.InviteeID),
 		Channel: string(inv.Channel), QRScene: inv.QRScene, Status: string(inv.Status),
-		CreatedAt: dbTime(inv.CreatedAt),
+		CreatedAt: dbTime(inv.CreatedAt), lifecycleCols: lifecycleColsFrom(inv.Lifecycle),
 	}
 }
 
@@ -69,7 +70,7 @@ func (r inviteRow) domain() domain.Invite {
 	return domain.Invite{
 		ID: domain.InviteID(r.ID), InviterID: domain.UserID(r.InviterID), InviteeID: domain.UserID(r.InviteeID),
 		Channel: domain.Channel(r.Channel), QRScene: r.QRScene, Status: domain.InviteStatus(r.Status),
-		CreatedAt: r.CreatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), Lifecycle: r.lifecycleCols.domain(),
 	}
 }
 

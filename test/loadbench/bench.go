@@ -47,10 +47,13 @@ const adminToken = "admin-token" // harness default
 
 // config is one benchmark run of one store mode.
 type config struct {
-	Store      string // sqlite | mysql | galera
-	MySQLURL   string // mysql://USER[:PASS]@HOST:PORT/DB?params (mysql mode)
-	K, N, C    int    // inviters, invitees per inviter, concurrent senders
-	AES        bool   // safe mode: encrypted pushes and replies
+	Store    string // sqlite | mysql | galera
+	MySQLURL string // mysql://USER[:PASS]@HOST:PORT/DB?params (mysql mode)
+	K, N, C  int    // inviters, invitees per inviter, concurrent senders
+	AES      bool   // safe mode: encrypted pushes and replies
+	// Campaign runs the scan path with a campaign running (every invite starts
+	// pending, its hold from the follow), to compare with the path without one.
+	Campaign   bool
 	Timeout    time.Duration
 	ReqTimeout time.Duration
 	LogLevel   string // instances' WXINVITE_LOG_LEVEL
@@ -261,6 +264,9 @@ func runMode(t testing.TB, cfg config) *result {
 	if cfg.AES {
 		res.Mode += "+aes"
 	}
+	if cfg.Campaign {
+		res.Mode += "+campaign"
+	}
 
 	// One client for everything timed: keep-alive connections for every sender.
 	tr := &http.Transport{
@@ -294,6 +300,11 @@ func runMode(t testing.TB, cfg config) *result {
 		invs[i] = inviter{me: me, qr: qr, expected: strings.ReplaceAll(inviteReply, "{inviter}", name)}
 	}
 	logf("%s: %d inviters logged in in %v", res.Mode, cfg.K, time.Since(began).Round(time.Millisecond))
+	if cfg.Campaign {
+		if err := startCampaign(ctx, insts[0].URL); err != nil {
+			t.Fatalf("campaign: %v", err)
+		}
+	}
 
 	// Every push prepared before anything is timed: signing and encrypting them is
 	// the platform's work, not the service's.
@@ -822,6 +833,32 @@ func adminGet(ctx context.Context, base, path string, v any) error {
 		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, truncate(string(b), 300))
 	}
 	return json.Unmarshal(b, v)
+}
+
+// startCampaign creates a campaign running from now on, with a hold long enough that
+// no hold ends during the run: the measured path is the one every friend takes.
+func startCampaign(ctx context.Context, base string) error {
+	body := `{"name":"loadbench","hold":"72h","tiers":[{"threshold":5,"reward":"bench","stock":3}]}`
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, base+"/admin/api/campaigns", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("POST /admin/api/campaigns: HTTP %d: %s", resp.StatusCode, truncate(string(b), 300))
+	}
+	// Let every instance's campaign cache see it before the clock starts.
+	time.Sleep(2500 * time.Millisecond)
+	return nil
 }
 
 func verifyCounts(ctx context.Context, res *result, base string, invs []inviter, cfg config) {

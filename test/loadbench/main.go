@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,6 +44,8 @@ func main() {
 		n       = flag.Int("n", 250, "new followers per inviter (events = k*n)")
 		c       = flag.Int("c", 64, "concurrent senders")
 		aes     = flag.Bool("aes", false, "safe mode: encrypted pushes and replies")
+		camp    = flag.String("campaign", "both", "scan path without a running campaign (off), with one (on), or both, one after the other")
+		rounds  = flag.Int("rounds", 1, "repeat the runs of each mode this many times, alternating with and without a campaign; the comparison uses the medians")
 		timeout = flag.Duration("timeout", 15*time.Minute, "bound on each mode, set-up included")
 		reqTO   = flag.Duration("req-timeout", 15*time.Second, "bound on each request")
 		logLvl  = flag.String("log-level", "error", "the instances' WXINVITE_LOG_LEVEL")
@@ -83,24 +86,41 @@ func main() {
 			fmt.Fprintln(os.Stderr, "loadbench: skipping mysql: give -mysql URL or set WXINVITE_TEST_MYSQL_URL")
 			continue
 		}
-		cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: *aes, Timeout: *timeout, ReqTimeout: *reqTO,
-			LogLevel: *logLvl, CPUProfile: *cpu, MutexProfile: *mutex, BlockProfile: *block, Trace: *trc, Logf: logf}
-		logf("mode %s: K=%d N=%d C=%d aes=%v", m, *k, *n, *c, *aes)
-		res, err := runWithTB(ctx, cfg)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "loadbench: %s: %v\n", m, err)
-			failed = true
-			continue
+		var runs []bool
+		for range max(*rounds, 1) {
+			runs = append(runs, campaignModes(*camp)...)
 		}
-		if !res.ok() {
-			failed = true
+		for _, withCampaign := range runs {
+			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: *aes, Campaign: withCampaign, Timeout: *timeout, ReqTimeout: *reqTO,
+				LogLevel: *logLvl, CPUProfile: *cpu, MutexProfile: *mutex, BlockProfile: *block, Trace: *trc, Logf: logf}
+			logf("mode %s: K=%d N=%d C=%d aes=%v campaign=%v", m, *k, *n, *c, *aes, withCampaign)
+			res, err := runWithTB(ctx, cfg)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "loadbench: %s: %v\n", m, err)
+				failed = true
+				continue
+			}
+			if !res.ok() {
+				failed = true
+			}
+			results = append(results, res)
 		}
-		results = append(results, res)
 	}
 	printTable(os.Stdout, results)
 	if failed {
 		os.Exit(1)
 	}
+}
+
+// campaignModes turns -campaign into the runs to make for each store.
+func campaignModes(v string) []bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "off", "false", "no":
+		return []bool{false}
+	case "on", "true", "yes":
+		return []bool{true}
+	}
+	return []bool{false, true}
 }
 
 func splitModes(stores, myURL string) []string {
@@ -306,4 +326,48 @@ func printTable(w io.Writer, results []*result) {
 			fmt.Fprintf(w, "  raw insert failures: %d %v\n", r.Raw.Failures, r.Raw.FirstFailures)
 		}
 	}
+	printCampaignRatios(w, results)
+}
+
+// targetCampaignRatio is the share of the throughput without a campaign the scan
+// path must keep with one running (issue 14).
+const targetCampaignRatio = 0.85
+
+// printCampaignRatios sets the "+campaign" runs next to the same mode without one,
+// by the median rate of each (several -rounds damp a noisy shared machine).
+func printCampaignRatios(w io.Writer, results []*result) {
+	rates := map[string][]float64{}
+	var order []string
+	for _, r := range results {
+		if _, seen := rates[r.Mode]; !seen {
+			order = append(order, r.Mode)
+		}
+		rates[r.Mode] = append(rates[r.Mode], r.App.rate())
+	}
+	for _, mode := range order {
+		base := strings.TrimSuffix(mode, "+campaign")
+		without := rates[base]
+		if base == mode || len(without) == 0 {
+			continue
+		}
+		on, off := median(rates[mode]), median(without)
+		if off == 0 {
+			continue
+		}
+		ratio := on / off
+		fmt.Fprintf(w, "%s: with a running campaign %.0f events/s vs %.0f without (median of %d/%d runs) = %.0f%% (target >= %.0f%%: %s)\n",
+			base, on, off, len(rates[mode]), len(without), 100*ratio, 100*targetCampaignRatio, passMiss(ratio >= targetCampaignRatio))
+	}
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -61,6 +61,11 @@ func TestThreeInstancesGalera(t *testing.T) {
 	name := "wxinvite_mi_" + hex.EncodeToString(b)
 	createOnCluster(ctx, t, c, name)
 	runCluster(t, [3]string{c.URL(0, name), c.URL(1, name), c.URL(2, name)})
+	// The campaign scenario on the same cluster, in a database of its own.
+	cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+	defer ccancel()
+	createOnCluster(cctx, t, c, name+"_c")
+	runCampaignCluster(t, [3]string{c.URL(0, name+"_c"), c.URL(1, name+"_c"), c.URL(2, name+"_c")})
 	t.Logf("TestThreeInstancesGalera took %v (cluster start %v)", time.Since(began).Round(time.Millisecond), started.Round(time.Millisecond))
 }
 
