@@ -94,6 +94,9 @@ func (s *server) mountConsole(r *mux.Router) {
 	r.Handle("/admin/", s.consoleAuth(s.handleConsoleDashboard)).Methods(get...)
 	r.Handle("/admin/invites", s.consoleAuth(s.handleConsoleInvites)).Methods(get...)
 	r.Handle("/admin/invites.csv", s.consoleAuth(s.handleConsoleInvitesCSV)).Methods(get...)
+	if s.svc.Campaigns.Query != nil {
+		s.mountConsoleCampaigns(r, get, post)
+	}
 }
 
 // consoleOpen serves a console route that needs no session (sign-in).
@@ -138,4 +141,19 @@ func (s *server) consoleAuth(h consoleHandler) http.Handler {
 		}
 		h(w, r, cs)
 	})
+}
+
+// mountConsoleCampaigns adds the campaign and reward pages.
+func (s *server) mountConsoleCampaigns(r *mux.Router, get, post []string) {
+	r.Handle("/admin/campaigns", s.consoleAuth(s.handleConsoleCampaigns)).Methods(get...)
+	r.Handle("/admin/campaigns", s.consoleAuth(s.handleConsoleCampaignCreate)).Methods(post...)
+	r.Handle("/admin/campaigns/new", s.consoleAuth(s.handleConsoleCampaignNew)).Methods(get...)
+	r.Handle("/admin/campaigns/{id:[0-9]+}", s.consoleAuth(s.handleConsoleCampaign)).Methods(get...)
+	r.Handle("/admin/campaigns/{id:[0-9]+}", s.consoleAuth(s.handleConsoleCampaignUpdate)).Methods(post...)
+	r.Handle("/admin/campaigns/{id:[0-9]+}/end", s.consoleAuth(s.handleConsoleCampaignEnd)).Methods(post...)
+	r.Handle("/admin/campaigns/{id:[0-9]+}/tiers/{tier:[0-9]+}/codes", s.consoleAuth(s.handleConsoleCodes)).Methods(post...)
+	r.Handle("/admin/rewards", s.consoleAuth(s.handleConsoleRewards)).Methods(get...)
+	r.Handle("/admin/rewards.csv", s.consoleAuth(s.handleConsoleRewardsCSV)).Methods(get...)
+	r.Handle("/admin/rewards/fulfil", s.consoleAuth(s.handleConsoleFulfil)).Methods(post...)
+	r.Handle("/admin/rewards/{id:[0-9]+}/fulfil", s.consoleAuth(s.handleConsoleFulfil)).Methods(post...)
 }

@@ -37,6 +37,7 @@ type dashboardPage struct {
 	Users, Followers, Invites, Link, Scan int
 	Leaders                               []leaderRow
 	ChannelChart, LeaderChart             chartSpec
+	Campaign                              *campaignDash // nil: no campaign yet (or none in this build)
 }
 
 // consoleLeaderboardSize is how many inviters the dashboard ranks.
@@ -78,6 +79,14 @@ func (s *server) handleConsoleDashboard(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	p.LeaderChart = lc
+	if s.svc.Campaigns.Query != nil {
+		cd, err := s.campaignDashboard(r)
+		if err != nil {
+			s.renderConsoleError(w, r, cs, statusOf(err), "数据暂时无法读取", "请稍后刷新重试。", err)
+			return
+		}
+		p.Campaign = cd
+	}
 	v := s.view(cs, "概览", "dashboard", p)
 	v.Charts = true
 	s.renderConsole(w, r, http.StatusOK, "dashboard.html", v)

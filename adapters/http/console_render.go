@@ -14,7 +14,8 @@ import (
 var consoleTemplateFS embed.FS
 
 // consolePageNames are the console's page templates; each is parsed with the layout.
-var consolePageNames = []string{"signin.html", "error.html", "dashboard.html", "invites.html"}
+var consolePageNames = []string{"signin.html", "error.html", "dashboard.html", "invites.html",
+	"campaigns.html", "campaign_edit.html", "rewards.html"}
 
 // consolePages holds the parsed console templates by file name.
 type consolePages struct {
@@ -95,11 +96,17 @@ type consoleView struct {
 	Charts bool // load ECharts
 	Notice string
 	Page   any
+	Menu   consoleMenu // which sections this build has
+}
+
+// consoleMenu says which optional sections exist (their services are wired).
+type consoleMenu struct {
+	Campaigns, People, Webhooks, WeChatMenu bool
 }
 
 // view builds the layout data for a signed-in page.
 func (s *server) view(cs consoleSession, title, nav string, page any) consoleView {
-	return consoleView{Title: title, Nav: nav, CSRF: s.consoleCSRF(cs), Page: page}
+	return consoleView{Title: title, Nav: nav, CSRF: s.consoleCSRF(cs), Page: page, Menu: s.consoleMenu()}
 }
 
 // renderConsole executes a console page into a buffer first, so a template error
@@ -135,4 +142,8 @@ func (s *server) renderConsoleError(w http.ResponseWriter, r *http.Request, cs c
 		v = s.view(cs, title, "-", consoleErrorPage{Message: msg})
 	}
 	s.renderConsole(w, r, status, "error.html", v)
+}
+
+func (s *server) consoleMenu() consoleMenu {
+	return consoleMenu{Campaigns: s.svc.Campaigns.Query != nil}
 }
