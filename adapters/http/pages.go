@@ -110,6 +110,7 @@ func (s *server) handleIndex(w http.ResponseWriter, r *http.Request) {
 
 type inviteeRow struct {
 	Name, Channel, ChannelLabel, When, ISO string
+	Status, StatusZh, Reason               string // set while a campaign counts the invite
 }
 
 type mePage struct {
@@ -126,6 +127,7 @@ type mePage struct {
 	CSRF      string
 	Share     *shareCard
 	Follow    *followPrompt
+	Campaign  *meCampaign // nil: no campaign runs (the page stays as without campaigns)
 }
 
 // httpsAvatar upgrades WeChat's http avatar URLs (the host serves https too) so
@@ -185,6 +187,7 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 		Share:  s.shareFor(r, m.User),
 		Follow: s.followFor(r, m.User),
 	}
+	data.Campaign = s.meCampaignFor(r, m.User.ID)
 	if m.InvitedBy != nil {
 		data.InvitedBy = m.InvitedBy.DisplayName()
 	}
@@ -193,6 +196,7 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 			Name: displayName(it.OpenID, it.Nickname), Channel: string(it.Channel), ChannelLabel: channelLabel(it.Channel),
 			When: it.JoinedAt.In(s.loc).Format("2006-01-02 15:04"), ISO: apiTime(it.JoinedAt),
 		})
+		data.Invitees[len(data.Invitees)-1].setStatus(it.StatusAsOf(s.now()))
 	}
 	if !next.IsZero() {
 		data.NextURL = "/me?cursor=" + url.QueryEscape(next.Encode())
