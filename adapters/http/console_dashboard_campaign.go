@@ -1,10 +1,14 @@
 package httpadapter
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
 )
 
@@ -53,8 +57,8 @@ func pickCampaign(r *http.Request, all []domain.Campaign, now time.Time) (domain
 }
 
 // campaignDashboard reads what the campaign part needs; nil when there is no campaign.
-func (s *server) campaignDashboard(r *http.Request) (*campaignDash, error) {
-	all, err := s.svc.Campaigns.Query.List(r.Context())
+func (s *server) campaignDashboard(ctx context.Context, r *http.Request) (*campaignDash, error) {
+	all, err := s.svc.Campaigns.Query.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,12 +67,17 @@ func (s *server) campaignDashboard(r *http.Request) (*campaignDash, error) {
 	if !ok {
 		return nil, nil
 	}
-	st, err := s.svc.Campaigns.Stats.Stats(r.Context(), c.ID)
-	if err != nil {
-		return nil, err
-	}
-	top, err := s.svc.Campaigns.Leaderboard.Leaderboard(r.Context(), c.ID, consoleLeaderboardSize)
-	if err != nil {
+	var (
+		st  application.CampaignStats
+		top []application.CampaignLeaderboardEntry
+	)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { st, err = s.svc.Campaigns.Stats.Stats(ctx, c.ID); return err })
+	g.Go(func() (err error) {
+		top, err = s.svc.Campaigns.Leaderboard.Leaderboard(ctx, c.ID, consoleLeaderboardSize)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	status := c.Status(now)

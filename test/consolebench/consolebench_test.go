@@ -3,6 +3,7 @@ package consolebench
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -25,11 +26,17 @@ var full = Size{Users: 300_001, Inviters: 100_000, Invites: 300_000, Campaigns: 
 type page struct{ name, path string }
 
 // pages are every console page, with the heaviest parameters an operator can pick.
-func pages(t testing.TB, c *client) []page {
+func pages(t testing.TB, c *client, campaigns []int64) []page {
+	running, old := campaigns[len(campaigns)-1], campaigns[0]
 	return []page{
 		{"dashboard", "/admin/"},
+		{"dashboard_old_campaign", fmt.Sprintf("/admin/?campaign=%d", old)},
 		{"invites", "/admin/invites"},
 		{"invites_deep", c.deepInvitesPath(t)},
+		{"campaigns", "/admin/campaigns"},
+		{"campaign_edit", fmt.Sprintf("/admin/campaigns/%d", running)},
+		{"rewards", "/admin/rewards"},
+		{"rewards_filtered", fmt.Sprintf("/admin/rewards?campaign=%d&status=granted", old)},
 	}
 }
 
@@ -102,9 +109,13 @@ func run(b *testing.B, dbURL string, open func() (*bunDB, error)) {
 	if err := Seed(ctx, db, full, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("seeded %d users, %d invites in %s", full.Users, full.Invites, time.Since(start).Round(time.Millisecond))
+	campaigns, err := SeedCampaigns(ctx, db, inst.URL, "admin-token", full, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d users, %d invites, %d campaigns in %s", full.Users, full.Invites, len(campaigns), time.Since(start).Round(time.Millisecond))
 	c := signIn(b, inst.URL)
-	for _, p := range pages(b, c) {
+	for _, p := range pages(b, c, campaigns) {
 		b.Run(p.name, func(b *testing.B) {
 			c.get(b, p.path) // warm: first query plans, template buffers
 			b.ResetTimer()
