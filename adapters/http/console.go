@@ -40,6 +40,7 @@ type console struct {
 	pre     *securecookie.SecureCookie
 	signins *prometheus.CounterVec
 	sleep   func(r *http.Request, d time.Duration) // tests record instead of waiting
+	dash    *dashMemo
 }
 
 func newConsole(secret []byte, reg prometheus.Registerer, loc *time.Location) (*console, error) {
@@ -68,7 +69,7 @@ func newConsole(secret []byte, reg prometheus.Registerer, loc *time.Location) (*
 	}
 	return &console{
 		pages: p, loc: loc, session: codec("console", ConsoleSessionTTL), pre: codec("console-pre", consolePreTTL),
-		signins: signins, sleep: sleepRequest,
+		signins: signins, sleep: sleepRequest, dash: newDashMemo(),
 	}, nil
 }
 

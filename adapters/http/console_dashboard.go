@@ -2,6 +2,7 @@ package httpadapter
 
 import (
 	"net/http"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -38,15 +39,37 @@ type dashboardPage struct {
 	Leaders                               []leaderRow
 	ChannelChart, LeaderChart             chartSpec
 	Campaign                              *campaignDash // nil: no campaign yet (or none in this build)
+	ReadAt                                time.Time     // when the figures were read
 }
 
 // consoleLeaderboardSize is how many inviters the dashboard ranks.
 const consoleLeaderboardSize = 20
 
-// handleConsoleDashboard shows the headline numbers and the leaderboard.
+// handleConsoleDashboard shows the headline numbers, the campaign part and the
+// all-time leaderboard. The figures come from the memo (at most
+// consoleDashboardTTL old); the page says when they were read.
 func (s *server) handleConsoleDashboard(w http.ResponseWriter, r *http.Request, cs consoleSession) {
-	// Every part is an independent read: on MySQL they run side by side on their
-	// own connections, so the page takes as long as its slowest read, not the sum.
+	key := r.URL.Query().Get("campaign")
+	now := s.now()
+	p, ok := s.console.dash.get(key, now)
+	if !ok {
+		var err error
+		if p, err = s.dashboardData(r); err != nil {
+			s.renderConsoleError(w, r, cs, statusOf(err), "数据暂时无法读取", "请稍后刷新重试。", err)
+			return
+		}
+		p.ReadAt = now
+		s.console.dash.put(key, p, now)
+	}
+	v := s.view(cs, "概览", "dashboard", p)
+	v.Charts = true
+	s.renderConsole(w, r, http.StatusOK, "dashboard.html", v)
+}
+
+// dashboardData reads everything the dashboard shows. Every part is an independent
+// read: on MySQL they run side by side on their own connections, so it takes as long
+// as the slowest read, not the sum.
+func (s *server) dashboardData(r *http.Request) (dashboardPage, error) {
 	var (
 		st  application.Stats
 		top []application.LeaderboardEntry
@@ -59,8 +82,7 @@ func (s *server) handleConsoleDashboard(w http.ResponseWriter, r *http.Request, 
 		g.Go(func() (err error) { cd, err = s.campaignDashboard(ctx, r); return err })
 	}
 	if err := g.Wait(); err != nil {
-		s.renderConsoleError(w, r, cs, statusOf(err), "数据暂时无法读取", "请稍后刷新重试。", err)
-		return
+		return dashboardPage{}, err
 	}
 	p := dashboardPage{
 		Users: st.Users, Followers: st.Followers, Invites: st.Invites,
@@ -78,7 +100,5 @@ func (s *server) handleConsoleDashboard(w http.ResponseWriter, r *http.Request, 
 	}
 	p.LeaderChart = lc
 	p.Campaign = cd
-	v := s.view(cs, "概览", "dashboard", p)
-	v.Charts = true
-	s.renderConsole(w, r, http.StatusOK, "dashboard.html", v)
+	return p, nil
 }

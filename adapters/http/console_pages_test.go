@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var dataChart = regexp.MustCompile(`id="([^"]+)" data-chart="([^"]*)"`)
@@ -33,6 +34,10 @@ func TestConsoleDashboard(t *testing.T) {
 	wantConsolePage(t, empty, `id="stat-users">0<`, "还没有人邀请好友", `src="/static/console/vendor/echarts.min.js"`, `src="/static/console/console.js"`)
 
 	seedInvites(t, e) // Alice brought 3 by link, Bob 1
+	// Within consoleDashboardTTL the page shows the figures it read, and says when.
+	e.clock.Advance(consoleDashboardTTL - time.Second)
+	wantConsolePage(t, e.get(c, "/admin/"), `id="stat-users">0<`, `<time datetime="2026-03-01T08:00:00Z">16:00:00</time>`)
+	e.clock.Advance(time.Second)
 	r := e.get(c, "/admin/")
 	wantConsolePage(t, r, `id="stat-users">5<`, `id="stat-invites">4<`, `id="stat-link">4<`, `id="stat-scan">0<`, `id="stat-followers">0<`,
 		`<td class="num">1</td><td>Alice</td><td class="num">3</td>`, `<td class="num">2</td><td>Bob</td><td class="num">1</td>`,

@@ -25,11 +25,12 @@ type consolePages struct {
 // consoleFuncs are the template helpers; times show in loc.
 func consoleFuncs(loc *time.Location) template.FuncMap {
 	return template.FuncMap{
-		"num":  formatCount,
-		"inc":  func(i int) int { return i + 1 },
-		"when": func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") },
-		"day":  func(t time.Time) string { return t.In(loc).Format("2006-01-02") },
-		"iso":  apiTime,
+		"num":   formatCount,
+		"inc":   func(i int) int { return i + 1 },
+		"when":  func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") },
+		"day":   func(t time.Time) string { return t.In(loc).Format("2006-01-02") },
+		"clock": func(t time.Time) string { return t.In(loc).Format("15:04:05") },
+		"iso":   apiTime,
 		"json": func(v any) (string, error) {
 			b, err := json.Marshal(v)
 			return string(b), err

@@ -102,6 +102,7 @@ func TestConsoleDashboardCampaignPart(t *testing.T) {
 		t.Fatal("campaign part without a campaign")
 	}
 	seedGrants(t, e, tok, c)
+	e.clock.Advance(consoleDashboardTTL)
 	r := e.get(c, "/admin/")
 	wantConsolePage(t, r, `id="campaign-dash"`, "春季邀请", "进行中", `id="c-granted">2<`, `id="c-oos">1<`)
 	ch := chartsOf(t, r.body)
