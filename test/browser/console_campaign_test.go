@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func waitText(t *testing.T, ctx context.Context, sel, want string, within time.D
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.querySelector(`+strconv.Quote(sel)+`); return e ? e.innerText : ''; })()`))
 		if err == nil && strings.TrimSpace(got) == want {
 			return
 		}
