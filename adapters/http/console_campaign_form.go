@@ -241,3 +241,6 @@ func (f *campaignForm) applyCampaignError(err error, rows []int) bool {
 	}
 	return false
 }
+
+// asFieldError finds the domain's *FieldError in err's chain.
+func asFieldError(err error, fe **domain.FieldError) bool { return errors.As(err, fe) }

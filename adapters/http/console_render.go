@@ -15,7 +15,7 @@ var consoleTemplateFS embed.FS
 
 // consolePageNames are the console's page templates; each is parsed with the layout.
 var consolePageNames = []string{"signin.html", "error.html", "dashboard.html", "invites.html",
-	"campaigns.html", "campaign_edit.html", "rewards.html"}
+	"campaigns.html", "campaign_edit.html", "rewards.html", "poster.html"}
 
 // consolePages holds the parsed console templates by file name.
 type consolePages struct {
