@@ -32,6 +32,8 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		ObservabilityModule,
 		StorageModule,
 		ApplicationModule,
+		ChatModule,
+		PosterModule,
 		CampaignModule,
 		WeChatModule,
 		emulatorIfConfigured(cfg),

@@ -38,7 +38,9 @@ type Config struct {
 	ClassicToken           bool // cgi-bin/token instead of stable_token
 
 	InviteReply, WelcomeReply string
-	QRPolicy                  application.QRPolicy
+	// ChatReply answers a chat message that asks for nothing ("" : success).
+	ChatReply string
+	QRPolicy  application.QRPolicy
 
 	// EmulatorPublic allows emulator mode on a non-loopback address: anyone who
 	// reaches it can act as any emulated user, so it must be asked for.
@@ -83,6 +85,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OAuthScope:             r.get("WECHAT_OAUTH_SCOPE", wechat.DefaultScope),
 		InviteReply:            r.get("WXINVITE_INVITE_REPLY", "感谢您的加入，邀请者是 {inviter}"),
 		WelcomeReply:           r.get("WXINVITE_WELCOME_REPLY", "欢迎关注！"),
+		ChatReply:              r.get("WXINVITE_CHAT_REPLY", ""),
 		QRPolicy:               application.DefaultQRPolicy,
 	}
 

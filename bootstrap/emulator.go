@@ -54,6 +54,13 @@ func newEmulator(in emulatorIn) (emulatorOut, error) {
 	if err != nil {
 		return emulatorOut{}, err
 	}
+	// A sensible default menu, so the phone page can ask for the poster at once.
+	if err := e.SetMenu(emulator.Menu{Button: []emulator.MenuButton{
+		{Type: "click", Name: "我的海报", Key: domain.PosterMenuKey},
+		{Type: "view", Name: "邀请进度", URL: in.Listener.PublicURL + "/me"},
+	}}); err != nil {
+		return emulatorOut{}, err
+	}
 	return emulatorOut{
 		Emulator: e,
 		Mount:    httpadapter.Mount{Name: "emulator", Path: "/_emulator/", Prefix: true, Handler: http.StripPrefix("/_emulator", e.Handler())},

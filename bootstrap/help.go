@@ -27,6 +27,7 @@ var variableHelp = map[string]struct{ def, meaning string }{
 	"WECHAT_TOKEN_ENDPOINT":            {"stable", "stable (cgi-bin/stable_token) or classic (cgi-bin/token)"},
 	"WXINVITE_INVITE_REPLY":            {"感谢您的加入，邀请者是 {inviter}", "reply to a newcomer who followed through an invite QR code"},
 	"WXINVITE_WELCOME_REPLY":           {"欢迎关注！", "reply to any other follow (a newcomer nobody invited, or someone known following again)"},
+	"WXINVITE_CHAT_REPLY":              {"", "reply to a chat message that is not the campaign keyword (unset: no reply)"},
 	"WXINVITE_QR_PERMANENT_QUOTA":      {"90000", "permanent QR codes to issue before falling back to temporary ones"},
 	"WXINVITE_QR_REISSUE_DAYS":         {"7", "re-issue a temporary invite QR code this many days before it expires"},
 	"WXINVITE_METRICS_ADDR":            {"", "separate listener for /metrics (unset: /metrics on the main listener)"},

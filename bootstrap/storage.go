@@ -65,7 +65,11 @@ type storeOut struct {
 	QRCodes  application.QRCodeRepository
 	Tokens   application.TokenStore
 	Sessions application.SessionRevocations
-	Ready    httpadapter.ReadinessCheck `group:"readiness"`
+	// The chat loop's stores: kefu windows, poster media, notices.
+	KefuWindows application.KefuWindows
+	PosterMedia application.PosterMediaCache
+	Notices     application.NoticeStore
+	Ready       httpadapter.ReadinessCheck `group:"readiness"`
 	// The campaign ports.
 	Campaigns application.CampaignRepository
 	Lifecycle application.InviteLifecycleRepository
@@ -77,6 +81,7 @@ func storePorts(db *sqlstore.DB) storeOut {
 	return storeOut{
 		Tx: db, Users: db.Users(), Invites: db.Invites(), QRCodes: db.QRCodes(),
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
+		KefuWindows: db.Chat(), PosterMedia: db.Chat(), Notices: db.Chat(),
 		Campaigns: db.Campaigns(), Lifecycle: db.InviteLifecycle(), Grants: db.Grants(), Codes: db.Codes(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}

@@ -60,9 +60,13 @@ type routerIn struct {
 	OAuth       application.WeChatOAuth
 	Users       application.UserRepository
 	Sessions    application.SessionRevocations
-	Share       *application.ShareConfigQuery
-	Platform    platform
-	Campaigns   campaignRoutesIn
+	// The chat loop (menu admin, /me/poster.png, notices).
+	Menu      *application.MenuAdmin
+	Poster    *application.PosterService
+	Notices   *application.Notifier
+	Share     *application.ShareConfigQuery
+	Platform  platform
+	Campaigns campaignRoutesIn
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 	// Ready are the adapters' readiness checks, combined into /readyz.
@@ -120,6 +124,7 @@ func newRouter(in routerIn) (routerOut, error) {
 	}, httpadapter.Services{
 		Login: in.Login, Me: in.Me, Invitees: in.Invitees, QRCode: in.QRCode, Stats: in.Stats,
 		Leaderboard: in.Leaderboard, Invites: in.Invites, OAuth: in.OAuth, Users: in.Users, Sessions: in.Sessions,
+		Menu: in.Menu, Poster: in.Poster, Notices: in.Notices,
 		Share:     in.Share,
 		Campaigns: in.Campaigns.services(),
 	}, httpadapter.Readiness(in.Ready...), in.Gatherer, in.Registerer, in.Log, in.Mounts...)

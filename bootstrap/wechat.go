@@ -52,10 +52,15 @@ var WeChatModule = fx.Module("wechat",
 		func(c *wechat.Client) application.WeChatQRCodes { return c },
 		func(c *wechat.Client) application.WeChatFollowers { return c },
 		func(c *wechat.Client) application.WeChatOAuth { return c },
+		func(c *wechat.Client) application.WeChatMenus { return c },
+		func(c *wechat.Client) application.WeChatMedia { return c },
+		func(c *wechat.Client) application.WeChatKefu { return c },
 		func(c *wechat.Client) application.WeChatJSSDK { return c },
 		newCallback,
 		callbackMount,
 	),
+	// Text messages and menu taps reach the chat loop.
+	fx.Invoke(func(cb *wechat.Callback, chat *application.ChatService) { cb.SetChat(chat) }),
 )
 
 func newWeChatClient(cfg Config, p platform, tokens application.TokenStore, clock application.Clock, reg prometheus.Registerer, log *slog.Logger) (*wechat.Client, error) {

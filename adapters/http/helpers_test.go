@@ -150,7 +150,8 @@ type envOpt struct {
 	adminToken string
 	policy     *application.QRPolicy
 	mounts     []Mount
-	store      *memory.Store // shared with another env: two instances on one database
+	store      *memory.Store           // shared with another env: two instances on one database
+	menus      application.WeChatMenus // set: the menu admin routes are on
 	location   *time.Location
 	jssdk      string // Config.JSSDKScript; with it, Services.Share signs with fakeJSSDK
 }
@@ -197,6 +198,9 @@ func newEnv(t *testing.T, opt envOpt) *env {
 		Users:       users,
 		Sessions:    e.store.Sessions(),
 		Campaigns:   campaignServicesFor(e.store, e.clock),
+	}
+	if opt.menus != nil {
+		svc.Menu = application.NewMenuAdmin(opt.menus)
 	}
 	if opt.jssdk != "" {
 		svc.Share = application.NewShareConfigQuery(fakeJSSDK{ticket: "fake-ticket"}, application.ClockFunc(e.clock.Now), nil)

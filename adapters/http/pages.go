@@ -125,9 +125,13 @@ type mePage struct {
 	NextURL   string
 	Paged     bool
 	CSRF      string
-	Share     *shareCard
-	Follow    *followPrompt
-	Campaign  *meCampaign // nil: no campaign runs (the page stays as without campaigns)
+	// Chat loop: deferred notices (waiting for the next chat interaction) and
+	// whether the poster route is on.
+	Notices  []noticeRow
+	Poster   bool
+	Share    *shareCard
+	Follow   *followPrompt
+	Campaign *meCampaign // nil: no campaign runs (the page stays as without campaigns)
 }
 
 // httpsAvatar upgrades WeChat's http avatar URLs (the host serves https too) so
@@ -201,5 +205,6 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 	if !next.IsZero() {
 		data.NextURL = "/me?cursor=" + url.QueryEscape(next.Encode())
 	}
+	data.Notices, data.Poster = s.deferredNotices(r, m.User.ID), s.svc.Poster != nil
 	s.render(w, r, http.StatusOK, "me.html", data)
 }

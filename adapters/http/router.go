@@ -63,6 +63,11 @@ type Services struct {
 	// Sessions is optional: when set, a logout ends the session on every instance
 	// sharing the store; without it, only on this one.
 	Sessions application.SessionRevocations
+	// Menu, Poster and Notices are the chat loop; each is optional and its routes
+	// answer 404 without it.
+	Menu    *application.MenuAdmin
+	Poster  *application.PosterService
+	Notices *application.Notifier
 	// Share is optional: when set (with Config.JSSDKScript), /me configures the
 	// JS-SDK so WeChat's share menu sends the invite link as a card.
 	Share *application.ShareConfigQuery
@@ -206,6 +211,12 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 
 	r.Handle("/me", http.HandlerFunc(s.handleMePage)).Methods(get...)
 	r.Handle("/me/qrcode.png", http.HandlerFunc(s.handleQRCodePNG)).Methods(get...)
+	if s.svc.Poster != nil {
+		r.Handle("/me/poster.png", http.HandlerFunc(s.handleMePoster)).Methods(get...)
+	}
+	if s.svc.Notices != nil {
+		r.Handle("/api/me/notices", s.api(s.handleAPINotices)).Methods(get...)
+	}
 
 	r.Handle("/api/me", s.api(s.handleAPIMe)).Methods(get...)
 	r.Handle("/api/me/invitees", s.api(s.handleAPIInvitees)).Methods(get...)
@@ -219,6 +230,10 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	admin.Handle("/leaderboard", http.HandlerFunc(s.handleAdminLeaderboard)).Methods(get...)
 	admin.Handle("/invites", http.HandlerFunc(s.handleAdminInvites)).Methods(get...)
 	admin.Handle("/invites.csv", http.HandlerFunc(s.handleAdminInvitesCSV)).Methods(get...)
+	if s.svc.Menu != nil {
+		admin.Handle("/menu", http.HandlerFunc(s.handleAdminMenuGet)).Methods(get...)
+		admin.Handle("/menu", http.HandlerFunc(s.handleAdminMenuPut)).Methods(http.MethodPut)
+	}
 	s.campaignRoutes(admin)
 	admin.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	admin.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)

@@ -14,3 +14,8 @@ func TestContract(t *testing.T) {
 		return storetest.Stores{Tx: s, Users: s.Users(), Invites: s.Invites(), QRCodes: s.QRCodes(), Tokens: s.Tokens(), Sessions: s.Sessions()}
 	})
 }
+
+// The chat loop's stores, same suite as the SQL store.
+func TestContractChat(t *testing.T) {
+	storetest.RunChat(t, func(t *testing.T) storetest.ChatStore { return memory.New().Chat() })
+}

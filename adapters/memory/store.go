@@ -27,6 +27,7 @@ type state struct {
 	tokens  map[string]tokenRow
 	revoked map[string]time.Time // logged-out session ids → until
 	nextQR  int
+	chat    chatState     // kefu windows, poster media, notices (chat.go)
 	camp    campaignState // campaigns, grants, codes (campaigns.go)
 }
 
@@ -54,6 +55,7 @@ func (s state) clone() state {
 		tokens:  make(map[string]tokenRow, len(s.tokens)),
 		revoked: make(map[string]time.Time, len(s.revoked)),
 		nextQR:  s.nextQR,
+		chat:    s.chat.clone(),
 		camp:    s.camp.clone(),
 	}
 	for k, v := range s.revoked {

@@ -37,6 +37,7 @@ var schemaSteps = slices.Concat(
 	initialSteps,
 	followOrderSteps,
 	campaignSteps,
+	chatSteps,
 	consoleSteps,
 )
 

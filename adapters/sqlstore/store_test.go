@@ -33,3 +33,18 @@ func TestContractMySQL(t *testing.T) {
 		return stores(sqltest.Open(t, sqltest.MySQLURL(t), sqlstore.Options{}))
 	})
 }
+
+func TestContractChatSQLite(t *testing.T) {
+	t.Parallel()
+	storetest.RunChat(t, func(t *testing.T) storetest.ChatStore {
+		return sqltest.Open(t, sqltest.SQLiteURL(t), sqlstore.Options{}).Chat()
+	})
+}
+
+func TestContractChatMySQL(t *testing.T) {
+	t.Parallel()
+	sqltest.MySQLURL(t)
+	storetest.RunChat(t, func(t *testing.T) storetest.ChatStore {
+		return sqltest.Open(t, sqltest.MySQLURL(t), sqlstore.Options{}).Chat()
+	})
+}

@@ -77,6 +77,7 @@ type Callback struct {
 	join     joiner
 	unfollow unfollower
 	enrich   enqueuer
+	chat     chatter // nil: messages and menu taps get "success"
 	clock    application.Clock
 	log      *slog.Logger
 	metrics  *callbackMetrics

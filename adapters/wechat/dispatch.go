@@ -26,6 +26,11 @@ var routes = map[routeKey]route{
 	{"event", "subscribe"}:   {"subscribe", (*Callback).onFollow},
 	{"event", "scan"}:        {"scan", (*Callback).onFollow},
 	{"event", "unsubscribe"}: {"unsubscribe", (*Callback).onUnfollow},
+	{"text", ""}:             {"text", (*Callback).onText},
+	{"event", "click"}:       {"click", (*Callback).onClick},
+	{"event", "view"}:        {"view", (*Callback).onView},
+	// We never send template messages; a delivery report is acknowledged.
+	{"event", "templatesendjobfinish"}: {"templatesendjobfinish", (*Callback).ignore},
 }
 
 // Pushes without an entry are acknowledged and counted under these labels.
@@ -73,6 +78,7 @@ func (c *Callback) onFollow(ctx context.Context, m Message, key string) result {
 	if err != nil {
 		return c.failed(ctx, m, err)
 	}
+	c.chatFollowed(ctx, m, res.User.ID)
 	if (res.IsNew || res.Replayed) && c.enrich != nil {
 		c.enrich.Enqueue(m.FromUserName)
 	}

@@ -66,7 +66,8 @@ type callbackMetrics struct {
 }
 
 // deliveryOutcomes are the outcome label values of wxinvite_callback_deliveries_total.
-var deliveryOutcomes = []string{"invited", "joined", "returned", "existing", "unfollowed", "unchanged", "duplicate", "rejected", "ignored", "error", "timeout"}
+var deliveryOutcomes = []string{"invited", "joined", "returned", "existing", "unfollowed", "unchanged", "duplicate", "rejected", "ignored", "error", "timeout",
+	"poster", "replied", "view", "unknown_user"} // the chat loop's (chat.go)
 
 // deliveryEvents are its event label values: every route's, the fallbacks', and
 // "verify" (GET) and "unknown" (refused before the push was read).

@@ -192,10 +192,12 @@ func TestDispatchTable(t *testing.T) {
 		{"EVENT", "Subscribe", "subscribe"},
 		{"event", "SCAN", "scan"},
 		{"event", "unsubscribe", "unsubscribe"},
-		{"event", "CLICK", "other"},
-		{"event", "TEMPLATESENDJOBFINISH", "other"},
-		{"text", "", "message"},
-		{"text", "subscribe", "message"}, // Event only counts on events
+		{"event", "CLICK", "click"},
+		{"event", "VIEW", "view"},
+		{"event", "TEMPLATESENDJOBFINISH", "templatesendjobfinish"},
+		{"event", "LOCATION", "other"},
+		{"text", "", "text"},
+		{"text", "subscribe", "text"}, // Event only counts on events
 		{"image", "", "message"},
 	}
 	for _, tt := range tests {

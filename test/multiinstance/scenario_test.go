@@ -227,6 +227,10 @@ func runCluster(t *testing.T, urls [3]string) {
 		}
 	}
 
+	phase = time.Now()
+	c.kefuBudget()
+	t.Logf("phase C (kefu budget shared by three instances) took %v", time.Since(phase).Round(time.Millisecond))
+
 	c.verify(urls, inviters)
 	t.Logf("scenario took %v in all", time.Since(began).Round(time.Millisecond))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // routes wires every endpoint; paths are relative to the mount.
@@ -18,6 +19,9 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("GET /cgi-bin/user/info", e.handleUserInfo)
 	m.HandleFunc("GET /cgi-bin/ticket/getticket", e.handleGetTicket)
 	m.HandleFunc("POST /cgi-bin/message/custom/send", e.handleCustomSend)
+	m.HandleFunc("POST /cgi-bin/menu/create", e.handleMenuCreate)
+	m.HandleFunc("GET /cgi-bin/menu/get", e.handleMenuGet)
+	m.HandleFunc("POST /cgi-bin/media/upload", e.handleMediaUpload)
 	m.HandleFunc("/cgi-bin/", e.handleNotEmulated)
 	// Web OAuth.
 	m.HandleFunc("GET /connect/oauth2/authorize", e.handleAuthorize)
@@ -31,6 +35,7 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("GET /{$}", e.handlePhone)
 	m.HandleFunc("GET /open", e.handleOpen)
 	m.HandleFunc("GET /avatar/{openid}/{size}", e.handleAvatar)
+	m.HandleFunc("GET /media/{id}", e.handleMediaView)
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
 	// The in-WeChat browser: the JS-SDK's wx object and its share menu.
 	m.HandleFunc("GET /jweixin.js", e.handleJWeixin)
@@ -44,6 +49,10 @@ func (e *Emulator) routes() http.Handler {
 	m.HandleFunc("POST /api/persons/{openid}/unfollow", e.apiUnfollow)
 	m.HandleFunc("POST /api/persons/{openid}/scan", e.apiScan)
 	m.HandleFunc("GET /api/persons/{openid}/chat", e.apiChat)
+	m.HandleFunc("POST /api/persons/{openid}/message", e.apiMessage)
+	m.HandleFunc("POST /api/persons/{openid}/click", e.apiClick)
+	m.HandleFunc("POST /api/persons/{openid}/view", e.apiView)
+	m.HandleFunc("GET /api/menu", e.apiMenu)
 	m.HandleFunc("POST /api/deliver", e.apiDeliver)
 	m.HandleFunc("POST /api/status/userinfo", e.apiUserInfoOutage)
 	m.HandleFunc("POST /api/tokens/expire", e.apiExpireTokens)
@@ -76,41 +85,6 @@ func (e *Emulator) handleNotEmulated(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errcode": -1, "errmsg": "emulator: " + r.URL.Path + " is not emulated"})
-}
-
-// handleCustomSend is POST /cgi-bin/message/custom/send: a kefu text lands
-// in the person's chat.
-func (e *Emulator) handleCustomSend(w http.ResponseWriter, r *http.Request) {
-	e.count("cgi-bin/message/custom/send")
-	if !e.authorize(w, r) {
-		return
-	}
-	var req struct {
-		ToUser  string `json:"touser"`
-		MsgType string `json:"msgtype"`
-		Text    struct {
-			Content string `json:"content"`
-		} `json:"text"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
-		wxError(w, ErrCodeDataFormat, "data format error")
-		return
-	}
-	p, ok := e.LookupPerson(req.ToUser)
-	switch {
-	case !ok:
-		wxError(w, ErrCodeInvalidOpenID, "invalid openid")
-		return
-	case !p.Following:
-		wxError(w, 45015, "response out of time limit or subscription is canceled")
-		return
-	}
-	text := req.Text.Content
-	if req.MsgType != "text" {
-		text = "[" + req.MsgType + "]"
-	}
-	e.addChat(req.ToUser, ChatEntry{From: "account", MsgType: req.MsgType, Text: text})
-	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -157,7 +131,18 @@ func (e *Emulator) apiResult(w http.ResponseWriter, res DeliveryResult, err erro
 }
 
 func (e *Emulator) apiFollow(w http.ResponseWriter, r *http.Request) {
-	res, err := e.Follow(r.PathValue("openid"))
+	var req struct {
+		// CreateTime (Unix seconds, optional) backdates the follow.
+		CreateTime int64 `json:"create_time"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	var at time.Time
+	if req.CreateTime > 0 {
+		at = time.Unix(req.CreateTime, 0)
+	}
+	res, err := e.FollowAt(r.PathValue("openid"), at)
 	e.apiResult(w, res, err)
 }
 

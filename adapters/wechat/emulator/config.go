@@ -97,6 +97,9 @@ type Emulator struct {
 	counters    map[string]int
 	userInfo    Outage
 
+	menu     *Menu                   // installed by menu/create
+	media    map[string]*mediaRec    // media_id → file
+	kefu     map[string]*kefuWindows // openid → kefu allowances
 	tokens   tokenStore
 	qrcodes  qrStore
 	persons  personStore
@@ -165,6 +168,8 @@ func New(cfg Config) (*Emulator, error) {
 		done:        make(chan struct{}),
 		callbackURL: cfg.CallbackURL,
 		counters:    map[string]int{},
+		media:       map[string]*mediaRec{},
+		kefu:        map[string]*kefuWindows{},
 	}
 	if cfg.EncodingAESKey != "" {
 		c, err := wxcrypto.NewCipher(cfg.EncodingAESKey, cfg.AppID)

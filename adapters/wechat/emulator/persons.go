@@ -60,6 +60,10 @@ type ChatEntry struct {
 	MsgType string    `json:"msg_type,omitempty"`
 	Text    string    `json:"text"`
 	Raw     string    `json:"raw,omitempty"`
+	// MediaID is the image of an image message (view it at /media/{id}).
+	MediaID string `json:"media_id,omitempty"`
+	// Kefu marks a customer-service message, which arrives after the fact.
+	Kefu bool `json:"kefu,omitempty"`
 	// Card is a link a friend shared (From "friend", MsgType "link").
 	Card *LinkCard `json:"card,omitempty"`
 }
@@ -181,7 +185,16 @@ func (e *Emulator) addChat(openid string, c ChatEntry) {
 // Follow makes the person follow the account from its profile (no QR code)
 // and pushes a plain subscribe event.
 func (e *Emulator) Follow(openid string) (DeliveryResult, error) {
+	return e.FollowAt(openid, time.Time{})
+}
+
+// FollowAt is Follow with the push's CreateTime set to at (zero: now), to
+// simulate someone who followed a while ago (whose follow window has closed).
+func (e *Emulator) FollowAt(openid string, at time.Time) (DeliveryResult, error) {
 	now := e.now()
+	if !at.IsZero() && at.Before(now) {
+		now = at
+	}
 	e.mu.Lock()
 	p, ok := e.persons.byOpenID[openid]
 	switch {

@@ -13,9 +13,12 @@ import (
 func TestPhonePageAndAssets(t *testing.T) {
 	h := newHarness(t, nil)
 	for path, want := range map[string]string{
-		"/":                    "在微信中打开链接",
-		"/static/phone.js":     "/api",
-		"/static/emulator.css": "#07c160",
+		"/":                     "在微信中打开链接",
+		"/?menu":                `id="menu"`,
+		"/?compose":             `id="compose-text"`,
+		"/static/phone.js?menu": "/click",
+		"/static/phone.js":      "/api",
+		"/static/emulator.css":  "#07c160",
 	} {
 		resp, err := http.Get(h.base + path)
 		if err != nil {

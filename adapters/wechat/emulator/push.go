@@ -60,6 +60,8 @@ type Reply struct {
 	Decrypted string `json:"decrypted,omitempty"`
 	MsgType   string `json:"msg_type"`
 	Content   string `json:"content"`
+	// MediaID is the image of an image reply.
+	MediaID string `json:"media_id,omitempty"`
 }
 
 // DeliveryResult reports one delivery: the reply, how many attempts it
@@ -206,6 +208,9 @@ type replyXML struct {
 	MsgSignature string `xml:"MsgSignature"`
 	TimeStamp    string `xml:"TimeStamp"`
 	Nonce        string `xml:"Nonce"`
+	Image        struct {
+		MediaID string `xml:"MediaId"`
+	} `xml:"Image"`
 }
 
 var replyTypes = map[string]string{
@@ -252,7 +257,7 @@ func (e *Emulator) interpret(res *DeliveryResult, openid string) {
 		res.Status, res.Error = StatusInvalidReply, "plaintext mode: an encrypted reply cannot be read"
 		return
 	}
-	res.Reply.MsgType, res.Reply.Content = inner.MsgType, inner.Content
+	res.Reply.MsgType, res.Reply.Content, res.Reply.MediaID = inner.MsgType, inner.Content, inner.Image.MediaID
 	label, known := replyTypes[inner.MsgType]
 	switch {
 	case !known:
@@ -263,6 +268,8 @@ func (e *Emulator) interpret(res *DeliveryResult, openid string) {
 		res.Status, res.Error = StatusInvalidReply, fmt.Sprintf("FromUserName %q is not the account id %s", inner.FromUserName, e.cfg.OriginalID)
 	case inner.MsgType == "text" && inner.Content == "":
 		res.Status, res.Error = StatusInvalidReply, "text reply without Content"
+	case inner.MsgType == "image" && !e.mediaValid(inner.Image.MediaID):
+		res.Status, res.Error = StatusInvalidReply, fmt.Sprintf("image reply with unknown or expired MediaId %q", inner.Image.MediaID)
 	case inner.MsgType == "transfer_customer_service":
 		res.Status = StatusNoReply
 	default:
@@ -303,6 +310,9 @@ func (e *Emulator) Deliver(d Delivery) ([]DeliveryResult, error) {
 	}
 	e.pushWait.Add(1)
 	defer e.pushWait.Done()
+	// The interaction happened whatever becomes of the push: it opens the kefu
+	// window before the service hears of it, as on WeChat.
+	e.openKefuWindow(d)
 	p, err := e.preparePush(d)
 	if err != nil {
 		res := []DeliveryResult{{Status: StatusNoCallback, Error: err.Error()}}
@@ -347,7 +357,7 @@ func (e *Emulator) recordResult(openid string, r DeliveryResult) {
 	now := e.now()
 	switch r.Status {
 	case StatusReplied:
-		e.addChat(openid, ChatEntry{Time: now, From: "account", MsgType: r.Reply.MsgType, Text: r.Reply.Content, Raw: r.Reply.Raw})
+		e.addChat(openid, ChatEntry{Time: now, From: "account", MsgType: r.Reply.MsgType, Text: r.Reply.Content, Raw: r.Reply.Raw, MediaID: r.Reply.MediaID})
 	case StatusNoReply:
 	case StatusNoCallback:
 		e.addChat(openid, ChatEntry{Time: now, From: "system", Text: "（模拟器尚未设置回调地址，推送未发出）"})

@@ -5,6 +5,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var persons = [];
   var current = localStorage.getItem("wxemu.openid") || "";
+  var lastMenu = "";
 
   function api(method, path, body) {
     var opts = { method: method, headers: {} };
@@ -48,6 +49,7 @@
     var p = person();
     $("me").classList.toggle("hidden", !p);
     ["follow", "unfollow", "scan-toggle", "open"].forEach(function (id) { $(id).disabled = !p; });
+    $("send").disabled = $("compose-text").disabled = !p || !p.following;
     if (!p) { return; }
     localStorage.setItem("wxemu.openid", current);
     $("me-avatar").src = avatarOf(p, 64);
@@ -102,8 +104,25 @@
         div.className = "msg " + m.from;
         var t = document.createElement("time");
         t.textContent = fmtTime(m.time);
+        if (m.kefu) {
+          var k = document.createElement("span");
+          k.className = "kefu";
+          k.textContent = "客服消息";
+          t.appendChild(k);
+        }
         div.appendChild(t);
-        if (m.card) { div.appendChild(linkCard(m)); } else { div.appendChild(document.createTextNode(m.text)); }
+        if (m.media_id) {
+          var img = document.createElement("img");
+          img.className = "pic";
+          img.alt = "图片";
+          img.src = base + "/media/" + encodeURIComponent(m.media_id);
+          img.onclick = function () { $("viewer-img").src = img.src; $("viewer").classList.remove("hidden"); };
+          div.appendChild(img);
+        } else if (m.card) {
+          div.appendChild(linkCard(m));
+        } else {
+          div.appendChild(document.createTextNode(m.text));
+        }
         if (m.raw) { div.title = m.raw; }
         box.appendChild(div);
       });
@@ -152,8 +171,64 @@
     });
   }
 
+  function menuButton(b) {
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.textContent = b.name;
+    btn.disabled = !person() || !person().following;
+    btn.onclick = function () {
+      closeSubmenus();
+      if (b.type === "view") {
+        var p = person();
+        act("/view", { url: b.url, name: b.name }).then(function () {
+          location.href = base + "/open?openid=" + encodeURIComponent(p.openid) + "&url=" + encodeURIComponent(b.url);
+        });
+      } else if (b.key) {
+        act("/click", { key: b.key, name: b.name });
+      } else {
+        notice("模拟器不支持此类菜单：" + b.type);
+      }
+    };
+    return btn;
+  }
+
+  function closeSubmenus() {
+    Array.prototype.forEach.call(document.querySelectorAll(".submenu"), function (el) { el.classList.add("hidden"); });
+  }
+
+  function loadMenu() {
+    return api("GET", "/menu").then(function (m) {
+      var p = person();
+      var sig = JSON.stringify(m) + "|" + (p ? p.openid + p.following : "");
+      if (sig === lastMenu) { return; }
+      lastMenu = sig;
+      var nav = $("menu");
+      nav.innerHTML = "";
+      var buttons = m.button || [];
+      if (!buttons.length) { nav.innerHTML = '<span class="muted small">（公众号尚未设置菜单）</span>'; return; }
+      buttons.forEach(function (b) {
+        var item = document.createElement("div");
+        item.className = "menu-item";
+        if (b.sub_button && b.sub_button.length) {
+          var top = document.createElement("button");
+          top.type = "button";
+          top.textContent = "≡ " + b.name;
+          var sub = document.createElement("div");
+          sub.className = "submenu hidden";
+          b.sub_button.forEach(function (s) { sub.appendChild(menuButton(s)); });
+          top.onclick = function () { var hidden = sub.classList.contains("hidden"); closeSubmenus(); sub.classList.toggle("hidden", !hidden); };
+          item.appendChild(sub);
+          item.appendChild(top);
+        } else {
+          item.appendChild(menuButton(b));
+        }
+        nav.appendChild(item);
+      });
+    });
+  }
+
   function refresh() {
-    return loadPersons().then(function () { return Promise.all([loadChat(), loadStatus()]); }).catch(function (e) { notice(e.message); });
+    return loadPersons().then(function () { return Promise.all([loadChat(), loadStatus(), loadMenu()]); }).catch(function (e) { notice(e.message); });
   }
 
   function report(res) {
@@ -165,9 +240,9 @@
 
   function act(path, body) {
     var p = person();
-    if (!p) { return; }
+    if (!p) { return Promise.resolve(); }
     notice("");
-    return api("POST", "/persons/" + encodeURIComponent(p.openid) + path, body).then(report).catch(function (e) { notice(e.message); refresh(); });
+    return api("POST", "/persons/" + encodeURIComponent(p.openid) + path, body).then(report).catch(function (e) { notice(e.message); return refresh(); });
   }
 
   function scan(ref) {
@@ -198,11 +273,20 @@
     if (!p || !u) { notice("请先选择用户并输入链接"); return; }
     location.href = base + "/open?openid=" + encodeURIComponent(p.openid) + "&url=" + encodeURIComponent(u);
   };
+  $("compose").onsubmit = function (ev) {
+    ev.preventDefault();
+    var text = $("compose-text").value;
+    if (!text.trim()) { return; }
+    $("compose-text").value = "";
+    act("/message", { content: text });
+  };
+  $("viewer").onclick = function () { $("viewer").classList.add("hidden"); };
   $("expire").onclick = function () { api("POST", "/tokens/expire").then(loadStatus); };
   $("ui-down").onclick = function () { api("POST", "/status/userinfo", { down: true }).then(loadStatus); };
   $("ui-up").onclick = function () { api("POST", "/status/userinfo", { down: false }).then(loadStatus); };
   $("status-box").addEventListener("toggle", loadStatus);
 
   refresh();
-  setInterval(function () { if (!document.hidden) { loadChat(); loadStatus(); } }, 5000);
+  // Kefu messages arrive after the fact: poll the chat.
+  setInterval(function () { if (!document.hidden) { loadChat(); loadStatus(); loadMenu(); } }, 2000);
 })();
