@@ -28,6 +28,7 @@ var CampaignModule = fx.Module("campaigns",
 		application.NewRewardsQuery,
 		application.NewFulfilRewardService,
 		application.NewMyCampaignQuery,
+		application.NewPosterPreviewQuery,
 	),
 	fx.Invoke(runSweeper),
 )

@@ -26,6 +26,8 @@ type CampaignServices struct {
 	Rewards     *application.RewardsQuery
 	Fulfil      *application.FulfilRewardService
 	Mine        *application.MyCampaignQuery
+	// Preview renders the console's poster preview; optional.
+	Preview *application.PosterPreviewQuery
 }
 
 // maxCodesBody bounds a code upload (about 60,000 codes of 128 bytes).

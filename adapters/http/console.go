@@ -156,6 +156,7 @@ func (s *server) mountConsoleCampaigns(r *mux.Router, get, post []string) {
 	r.Handle("/admin/campaigns/{id:[0-9]+}/poster", s.consoleAuth(s.handleConsolePoster)).Methods(get...)
 	r.Handle("/admin/campaigns/{id:[0-9]+}/poster", s.consoleAuth(s.handleConsolePosterLayout)).Methods(post...)
 	r.Handle("/admin/campaigns/{id:[0-9]+}/poster/background", s.consoleAuth(s.handleConsolePosterBackground)).Methods(post...)
+	r.Handle("/admin/campaigns/{id:[0-9]+}/poster/preview.png", s.consoleAuth(s.handleConsolePosterPreview)).Methods(get...)
 	r.Handle("/admin/rewards", s.consoleAuth(s.handleConsoleRewards)).Methods(get...)
 	r.Handle("/admin/rewards.csv", s.consoleAuth(s.handleConsoleRewardsCSV)).Methods(get...)
 	r.Handle("/admin/rewards/fulfil", s.consoleAuth(s.handleConsoleFulfil)).Methods(post...)

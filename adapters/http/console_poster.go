@@ -172,4 +172,34 @@ func backgroundErrorZh(status int) string {
 
 // posterPreviewAvailable reports whether the service can render a preview (the
 // chat loop's poster renderer is wired).
-func (s *server) posterPreviewAvailable() bool { return false }
+func (s *server) posterPreviewAvailable() bool { return s.svc.Campaigns.Preview != nil }
+
+// handleConsolePosterPreview draws the poster with the layout in the query (the
+// editor's unsaved fields; none: the saved layout) for a sample person.
+func (s *server) handleConsolePosterPreview(w http.ResponseWriter, r *http.Request, cs consoleSession) {
+	id, ok := campaignIDFrom(r)
+	if !ok || !s.posterPreviewAvailable() {
+		http.NotFound(w, r)
+		return
+	}
+	var layout *domain.PosterLayout
+	if q := r.URL.Query(); q.Get("qr_x") != "" {
+		f, l := parsePosterForm(q, posterForm{})
+		if len(f.Errors) > 0 {
+			http.Error(w, "invalid layout", http.StatusBadRequest)
+			return
+		}
+		layout = &l
+	}
+	p, err := s.svc.Campaigns.Preview.Preview(r.Context(), id, layout)
+	if err != nil {
+		logFailure(r, statusOf(err), err)
+		http.Error(w, http.StatusText(statusOf(err)), statusOf(err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", p.ContentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(p.Data)))
+	_, _ = w.Write(p.Data)
+}

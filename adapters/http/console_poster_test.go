@@ -10,7 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/wxinvite/wxinvite/adapters/memory"
+	"github.com/wxinvite/wxinvite/application"
 )
 
 // postFile posts a multipart form with one file field.
@@ -95,4 +99,52 @@ func TestConsolePosterEditor(t *testing.T) {
 	if r := e.postForm(c, path, url.Values{"qr_x": {"1"}}, nil); r.status != http.StatusForbidden {
 		t.Fatalf("layout without the csrf token: %d", r.status)
 	}
+}
+
+func TestConsolePosterPreview(t *testing.T) {
+	rr := &previewRenderer{}
+	e, _ := newConsoleEnv(t, envOpt{services: func(svc *Services, st *memory.Store, _ application.Clock) {
+		svc.Campaigns.Preview = application.NewPosterPreviewQuery(st.Campaigns(), rr)
+	}})
+	c, tok := e.consoleSignIn()
+	e.postForm(c, "/admin/campaigns", validCampaignForm(tok), nil)
+	all, _ := e.srv.svc.Campaigns.Query.List(context.Background())
+	path := fmt.Sprintf("/admin/campaigns/%d/poster", all[0].ID)
+	wantConsolePage(t, e.get(c, path), `id="poster-preview"`, fmt.Sprintf(`data-preview="%s/preview.png"`, path))
+
+	r := e.get(c, path+"/preview.png?qr_x=11&qr_y=12&qr_size=130&nickname=1&nickname_x=1&nickname_y=2&nickname_size=20&nickname_color=%23abcdef")
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "image/png" || r.body != "PNG!" {
+		t.Fatalf("preview: %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	if got := rr.last(); got.QR != (application.PosterBox{X: 11, Y: 12, Size: 130}) || got.Nickname == nil || got.Nickname.Color != "#abcdef" {
+		t.Fatalf("rendered %+v", got)
+	}
+	if r := e.get(c, path+"/preview.png?qr_x=left&qr_y=1&qr_size=1"); r.status != http.StatusBadRequest {
+		t.Fatalf("bad layout: %d", r.status)
+	}
+	if r := e.get(c, path+"/preview.png?qr_x=1&qr_y=1&qr_size=0"); r.status != http.StatusBadRequest {
+		t.Fatalf("invalid layout: %d", r.status)
+	}
+	if r := e.get(e.browser(), path+"/preview.png"); r.status != http.StatusSeeOther {
+		t.Fatalf("preview without a session: %d", r.status)
+	}
+}
+
+// previewRenderer stands in for the poster adapter.
+type previewRenderer struct {
+	mu  sync.Mutex
+	got []application.PosterSpec
+}
+
+func (p *previewRenderer) Render(_ context.Context, spec application.PosterSpec) (application.Poster, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, spec)
+	return application.Poster{Data: []byte("PNG!"), ContentType: "image/png"}, nil
+}
+
+func (p *previewRenderer) last() application.PosterSpec {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.got[len(p.got)-1]
 }

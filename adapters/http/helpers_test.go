@@ -150,10 +150,12 @@ type envOpt struct {
 	adminToken string
 	policy     *application.QRPolicy
 	mounts     []Mount
-	store      *memory.Store           // shared with another env: two instances on one database
-	menus      application.WeChatMenus // set: the menu admin routes are on
-	location   *time.Location
-	jssdk      string // Config.JSSDKScript; with it, Services.Share signs with fakeJSSDK
+	store      *memory.Store // shared with another env: two instances on one database
+	// services, when set, adds or replaces services before the router is built.
+	services func(svc *Services, store *memory.Store, clock application.Clock)
+	menus    application.WeChatMenus // set: the menu admin routes are on
+	location *time.Location
+	jssdk    string // Config.JSSDKScript; with it, Services.Share signs with fakeJSSDK
 }
 
 // fakeJSSDK signs the way the JS-SDK rules say (the wechat adapter is not imported
@@ -204,6 +206,9 @@ func newEnv(t *testing.T, opt envOpt) *env {
 	}
 	if opt.jssdk != "" {
 		svc.Share = application.NewShareConfigQuery(fakeJSSDK{ticket: "fake-ticket"}, application.ClockFunc(e.clock.Now), nil)
+	}
+	if opt.services != nil {
+		opt.services(&svc, e.store, appClock)
 	}
 	e.ts = httptest.NewUnstartedServer(nil)
 	cfg := Config{PublicURL: "http://" + e.ts.Listener.Addr().String() + "/", AdminToken: opt.adminToken, SessionSecret: testSecret, Location: opt.location, JSSDKScript: opt.jssdk}

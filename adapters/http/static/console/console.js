@@ -74,5 +74,21 @@
       }
     });
   });
+  // Poster editor: redraw the preview with the unsaved positions as they change.
+  var layout = document.getElementById("layout-form");
+  var preview = document.getElementById("poster-preview");
+  if (layout && preview && layout.getAttribute("data-preview")) {
+    var timer;
+    var refresh = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = new URLSearchParams();
+        new FormData(layout).forEach(function (v, k) { if (k !== "csrf") q.append(k, v); });
+        preview.src = layout.getAttribute("data-preview") + "?" + q.toString();
+      }, 300);
+    };
+    layout.addEventListener("input", refresh);
+    layout.addEventListener("change", refresh);
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawCharts); else drawCharts();
 })();
