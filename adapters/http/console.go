@@ -98,6 +98,10 @@ func (s *server) mountConsole(r *mux.Router) {
 	if s.svc.Campaigns.Query != nil {
 		s.mountConsoleCampaigns(r, get, post)
 	}
+	if s.svc.Menu != nil {
+		r.Handle("/admin/menu", s.consoleAuth(s.handleConsoleMenu)).Methods(get...)
+		r.Handle("/admin/menu", s.consoleAuth(s.handleConsoleMenuSave)).Methods(post...)
+	}
 }
 
 // consoleOpen serves a console route that needs no session (sign-in).

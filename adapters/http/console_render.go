@@ -15,7 +15,7 @@ var consoleTemplateFS embed.FS
 
 // consolePageNames are the console's page templates; each is parsed with the layout.
 var consolePageNames = []string{"signin.html", "error.html", "dashboard.html", "invites.html",
-	"campaigns.html", "campaign_edit.html", "rewards.html", "poster.html"}
+	"campaigns.html", "campaign_edit.html", "rewards.html", "poster.html", "menu.html"}
 
 // consolePages holds the parsed console templates by file name.
 type consolePages struct {
@@ -146,5 +146,5 @@ func (s *server) renderConsoleError(w http.ResponseWriter, r *http.Request, cs c
 }
 
 func (s *server) consoleMenu() consoleMenu {
-	return consoleMenu{Campaigns: s.svc.Campaigns.Query != nil}
+	return consoleMenu{Campaigns: s.svc.Campaigns.Query != nil, WeChatMenu: s.svc.Menu != nil}
 }
