@@ -2,8 +2,14 @@ package browser
 
 import (
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +61,25 @@ func waitText(t *testing.T, ctx context.Context, sel, want string, within time.D
 		if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// writePNG writes a plain w×h PNG to path.
+func writePNG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{R: 0xfd, G: 0xe6, B: uint8(0x8a + y%64), A: 0xff})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -112,6 +137,28 @@ func TestConsoleCampaignInRealBrowser(t *testing.T) {
 	waitFlash(t, ctx, "第 1 档兑换码：新增 2 个，重复 1 个。")
 	screenshot(t, ctx, "console-campaign-edit-1280.png")
 
+	// The poster: upload a background, move the QR code, see the service draw it.
+	bg := filepath.Join(t.TempDir(), "bg.png")
+	writePNG(t, bg, 750, 1334)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href$="/poster"]`)), chromedp.WaitVisible(chromedp.CSS("#background-form")),
+		chromedp.SetUploadFiles(chromedp.CSS("#background"), []string{bg}), chromedp.Submit(chromedp.CSS("#background"))); err != nil {
+		t.Fatalf("upload the background: %v", err)
+	}
+	waitFlash(t, ctx, "海报背景已更新。")
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#qr_x"), ""), chromedp.SendKeys(chromedp.CSS("#qr_x"), "60")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`(() => { const i = document.getElementById('poster-preview'); return i.src.includes('qr_x=60') && i.complete && i.naturalWidth >= 700; })()`,
+		chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("the live preview did not redraw with the new position: %v", err)
+	}
+	screenshot(t, ctx, "console-poster-1280.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#save-layout"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFlash(t, ctx, "已保存。")
+
 	// A signs in on a phone and two friends scan A's code and follow.
 	A := newPerson(t, base, "张阿强")
 	pa := profile(t)
@@ -162,7 +209,33 @@ func TestConsoleCampaignInRealBrowser(t *testing.T) {
 	}
 	noHorizontalScroll(t, pa, "A's /me")
 	screenshot(t, pa, "me-campaign-375.png")
-	if e := errs.all(); len(e) > 0 {
+	// Every console page at both widths: it draws, fits the width, no page errors.
+	phone, phoneErrs := consoleBrowser(t, 390, 844)
+	signInConsole(t, phone, base, "admin-token")
+	for _, pg := range []struct{ name, path, ready string }{
+		{"dashboard-campaign", "/admin/", "#campaign-dash"},
+		{"campaigns", "/admin/campaigns", "#campaigns"},
+		{"campaign-edit", "/admin/campaigns/1", "#campaign-form"},
+		{"poster", "/admin/campaigns/1/poster", "#layout-form"},
+		{"rewards", "/admin/rewards", "#rewards"},
+		{"invites", "/admin/invites", "#invites"},
+		{"menu", "/admin/menu", "#menu-form"},
+	} {
+		for _, v := range []struct {
+			ctx context.Context
+			w   int
+		}{{ctx, 1280}, {phone, 390}} {
+			if err := chromedp.Do(v.ctx, chromedp.Navigate(base+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready))); err != nil {
+				t.Fatalf("%s at %d px: %v", pg.name, v.w, err)
+			}
+			if strings.HasPrefix(pg.name, "dashboard") {
+				chartsDrawn(t, v.ctx, pg.name)
+			}
+			fitsWidth(t, v.ctx, v.w, pg.name)
+			screenshot(t, v.ctx, fmt.Sprintf("console-%s-%d.png", pg.name, v.w))
+		}
+	}
+	if e := append(errs.all(), phoneErrs.all()...); len(e) > 0 {
 		t.Fatalf("browser console errors: %q", e)
 	}
 }
