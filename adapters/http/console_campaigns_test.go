@@ -95,7 +95,7 @@ func TestConsoleCampaignValidationNextToFields(t *testing.T) {
 		{"bad hold", func(v url.Values) { v.Set("hold", "3 days") }, 400, []string{"请写成 72h"}},
 		{"threshold not a number", func(v url.Values) { v.Set("tier_threshold_1", "ten") }, 400, []string{"请填写整数"}},
 		{"thresholds not rising", func(v url.Values) { v.Set("tier_threshold_1", "2") }, 400, []string{"必须大于上一档的门槛（3）"}},
-		{"tier without reward", func(v url.Values) { v.Set("tier_reward_1", "") }, 400, []string{`name="tier_reward_1" type="text" value="" aria-label="第 2 档奖励" aria-invalid="true"`, "必填"}},
+		{"tier without reward", func(v url.Values) { v.Set("tier_reward_1", "") }, 400, []string{`name="tier_reward_1" type="text" value="" placeholder="奖励" aria-label="第 2 档奖励" aria-invalid="true"`, "必填"}},
 		{"bad url", func(v url.Values) { v.Set("tier_url_0", "javascript:alert(1)") }, 400, []string{"必须是 http:// 或 https:// 开头的链接"}},
 		{"negative stock", func(v url.Values) { v.Set("tier_stock_0", "-1") }, 400, []string{"库存应为不小于 0 的整数"}},
 	} {
