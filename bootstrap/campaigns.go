@@ -29,6 +29,7 @@ var CampaignModule = fx.Module("campaigns",
 		application.NewFulfilRewardService,
 		application.NewMyCampaignQuery,
 		application.NewPosterPreviewQuery,
+		application.NewPersonRewardsQuery,
 	),
 	fx.Invoke(runSweeper),
 )

@@ -26,8 +26,10 @@ type CampaignServices struct {
 	Rewards     *application.RewardsQuery
 	Fulfil      *application.FulfilRewardService
 	Mine        *application.MyCampaignQuery
-	// Preview renders the console's poster preview; optional.
-	Preview *application.PosterPreviewQuery
+	// Preview renders the console's poster preview, PersonRewards a person's
+	// rewards on the console's person page; both optional.
+	Preview       *application.PosterPreviewQuery
+	PersonRewards *application.PersonRewardsQuery
 }
 
 // maxCodesBody bounds a code upload (about 60,000 codes of 128 bytes).
