@@ -47,7 +47,7 @@ tools: ## check (and, as root, install) chromium and the Galera packages the tes
 
 .PHONY: bench
 bench: ## load benchmarks: callback hot path, store Join vs raw inserts, scan path end to end
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./adapters/wechat/wxcrypto/ ./adapters/wechat/ ./adapters/sqlstore/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./adapters/wechat/wxcrypto/ ./adapters/wechat/ ./adapters/sqlstore/ ./test/webhookbench/
 	$(GO) test -run '^$$' -bench . -benchtime 100x ./adapters/poster/
 	$(GO) run ./test/loadbench $(BENCHFLAGS)
 

@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -56,6 +57,22 @@ type ChatService struct {
 	poster   *PosterService
 	keywords CampaignKeywords
 	clock    Clock
+	audit    AuditLog
+}
+
+// SetAudit makes the chat loop record keyword and menu_click contacts in the audit
+// trail (they change nothing else, so each is one insert of its own).
+func (s *ChatService) SetAudit(a AuditLog) { s.audit = a }
+
+// contact records a chat contact of u in the audit trail, when there is one.
+func (s *ChatService) contact(ctx context.Context, u domain.User, t domain.AuditType, at time.Time) error {
+	if s.audit == nil {
+		return nil
+	}
+	if err := s.audit.Append(ctx, domain.AuditEvent{At: at, Type: t, UserID: u.ID}); err != nil {
+		return fmt.Errorf("chat: audit: %w", err)
+	}
+	return nil
 }
 
 // NewChatService builds the use case; keywords may be nil (no campaign keyword).
@@ -86,6 +103,9 @@ func (s *ChatService) Message(ctx context.Context, openID, content string, at ti
 			return ChatAnswer{}, err
 		}
 		if kw = strings.TrimSpace(kw); kw != "" && strings.TrimSpace(content) == kw {
+			if err := s.contact(ctx, u, domain.AuditKeyword, at); err != nil {
+				return ChatAnswer{}, err
+			}
 			return s.posterAnswer(ctx, u)
 		}
 	}
@@ -96,6 +116,9 @@ func (s *ChatService) Message(ctx context.Context, openID, content string, at ti
 func (s *ChatService) Click(ctx context.Context, openID, key string, at time.Time) (ChatAnswer, error) {
 	u, err := s.interacted(ctx, openID, domain.TriggerClick, at)
 	if err != nil {
+		return ChatAnswer{}, err
+	}
+	if err := s.contact(ctx, u, domain.AuditMenuClick, at); err != nil {
 		return ChatAnswer{}, err
 	}
 	if key == domain.PosterMenuKey {

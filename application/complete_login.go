@@ -50,5 +50,5 @@ func (s *CompleteLoginService) CompleteLogin(ctx context.Context, cmd LoginComma
 	if profile.UnionID == "" {
 		profile.UnionID = id.UnionID
 	}
-	return s.join.Join(ctx, JoinCommand{OpenID: id.OpenID, Profile: profile, Attribution: cmd.Attribution})
+	return s.join.Join(ctx, JoinCommand{OpenID: id.OpenID, Profile: profile, Attribution: cmd.Attribution, Contact: domain.AuditLogin})
 }

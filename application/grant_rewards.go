@@ -29,6 +29,37 @@ type GrantRewardsService struct {
 	codes     CodeRepository
 	clock     Clock
 	observers []RewardObserver
+	users     UserRepository
+	recorder  *Recorder
+}
+
+// SetRecorder makes every grant write reward_granted and reward.granted in its own
+// transaction (a grant recorded out of stock is no reward and writes neither).
+func (s *GrantRewardsService) SetRecorder(users UserRepository, r *Recorder) {
+	s.users, s.recorder = users, r
+}
+
+// recordGrant writes what a grant leaves in the audit trail and the outbox.
+func (s *GrantRewardsService) recordGrant(ctx context.Context, g domain.Grant) error {
+	if s.recorder == nil || g.Status != domain.GrantGranted {
+		return nil
+	}
+	var rec Record
+	rec.Event(domain.AuditEvent{At: g.GrantedAt, Type: domain.AuditRewardGranted, UserID: g.UserID, CampaignID: g.CampaignID})
+	want, err := s.recorder.Wants(ctx, domain.EventRewardGranted)
+	if err != nil {
+		return err
+	}
+	if want {
+		u, err := s.users.ByID(ctx, g.UserID)
+		if err != nil {
+			return fmt.Errorf("grant: webhook: %w", err)
+		}
+		if err := s.recorder.Publish(ctx, &rec, domain.EventRewardGranted, g.GrantedAt, RewardPayloadOf(g, u)); err != nil {
+			return err
+		}
+	}
+	return s.recorder.Write(ctx, rec)
 }
 
 // NewGrantRewardsService builds the use case.
@@ -100,7 +131,7 @@ func (s *GrantRewardsService) grant(ctx context.Context, g domain.Grant, limited
 		}
 		created.Status, created.Code = status, code
 		out = created
-		return nil
+		return s.recordGrant(ctx, created)
 	})
 	if errors.Is(err, ErrConflict) {
 		return domain.Grant{}, false, nil // granted before, by this or another instance

@@ -25,6 +25,12 @@ type JoinCommand struct {
 	// ContactKey identifies this contact for idempotency (the WeChat delivery key).
 	// A repeat of the contact that created the user gets the original result back.
 	ContactKey string
+	// Contact is the kind of contact for the audit trail (subscribe, scan, login);
+	// empty records no contact event.
+	Contact domain.AuditType
+	// Uncredited is the invite scene of a SCAN from someone already following: it
+	// can never make an invite, but the audit trail tells its inviter why.
+	Uncredited domain.Attribution
 }
 
 // NoInviteReason says why a Join recorded no invite; the future audit trail ("why
@@ -74,7 +80,13 @@ type JoinService struct {
 	observers []JoinObserver
 	inviters  *inviterCache
 	campaigns joinCampaigns // see join_campaign.go; zero: no campaigns
+	recorder  *Recorder
 }
+
+// SetRecorder makes Join write its audit events and webhook messages, in the
+// transaction of the change they record. Without one (tests of the rules) it
+// writes neither.
+func (s *JoinService) SetRecorder(r *Recorder) { s.recorder = r }
 
 // NewJoinService builds the Join use case.
 func NewJoinService(tx Transactor, users UserRepository, invites InviteRepository, clock Clock, random Random, observers ...JoinObserver) *JoinService {
@@ -150,8 +162,8 @@ func (s *JoinService) createNew(ctx context.Context, cmd JoinCommand, a joinAtte
 		res, err = s.create(ctx, cmd, inviter, found, camp, a)
 		return err
 	}
-	if !found {
-		// Nobody to credit: one insert, atomic on its own.
+	if !found && s.recorder == nil {
+		// Nobody to credit and nothing to record: one insert, atomic on its own.
 		return res, write(ctx)
 	}
 	return res, s.tx.InTx(ctx, write)
@@ -176,7 +188,7 @@ func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinComma
 	before := u
 	refresh := u.ApplyProfile(cmd.Profile)
 	follow := !cmd.FollowedAt.IsZero()
-	if !refresh && !follow {
+	if !refresh && !follow && s.recorder == nil {
 		return res, nil // nothing to write, no transaction
 	}
 	write := func(ctx context.Context) error {
@@ -200,9 +212,12 @@ func (s *JoinService) existing(ctx context.Context, u domain.User, cmd JoinComma
 			}
 			res.FollowApplied = applied
 		}
-		return nil
+		if res.FollowApplied {
+			u.Following, u.FollowEventAt = true, cmd.FollowedAt
+		}
+		return s.record(ctx, cmd, res, u, inviter, found)
 	}
-	if refresh && follow {
+	if refresh && follow || s.recorder != nil {
 		err = s.tx.InTx(ctx, write)
 	} else {
 		err = write(ctx) // a single statement is atomic on its own
@@ -246,13 +261,12 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domai
 	if err != nil {
 		return JoinResult{}, err
 	}
-	if inv == nil {
-		return res, nil
+	if inv != nil {
+		*inv = inv.Enrol(camp, cmd.FollowedAt) // pending in the running campaign, else counted
+		if *inv, err = s.invites.Create(ctx, *inv); err != nil {
+			return JoinResult{}, fmt.Errorf("join: record invite: %w", err)
+		}
+		res.Invite, res.Inviter, res.NoInvite = inv, &inviter, ReasonNone
 	}
-	*inv = inv.Enrol(camp, cmd.FollowedAt) // pending in the running campaign, else counted
-	if *inv, err = s.invites.Create(ctx, *inv); err != nil {
-		return JoinResult{}, fmt.Errorf("join: record invite: %w", err)
-	}
-	res.Invite, res.Inviter, res.NoInvite = inv, &inviter, ReasonNone
-	return res, nil
+	return res, s.record(ctx, cmd, res, u, inviter, found)
 }

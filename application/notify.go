@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -34,6 +35,27 @@ type Notifier struct {
 	kefu    WeChatKefu
 	users   UserRepository
 	clock   Clock
+	audit   AuditLog
+}
+
+// SetAudit makes the notifier record notice_sent and notice_deferred in the audit
+// trail of the notice's recipient.
+func (s *Notifier) SetAudit(a AuditLog) { s.audit = a }
+
+// record writes one notice outcome to the audit trail, when there is one; out is
+// returned unchanged so callers keep the outcome even if the trail write fails.
+func (s *Notifier) record(ctx context.Context, n domain.Notice, out NoticeOutcome) (NoticeOutcome, error) {
+	t := domain.AuditNoticeDeferred
+	if out == NoticeSent {
+		t = domain.AuditNoticeSent
+	}
+	if s.audit == nil || out == NoticeDuplicate {
+		return out, nil
+	}
+	if err := s.audit.Append(ctx, domain.AuditEvent{At: s.clock.Now(), Type: t, UserID: n.UserID}); err != nil {
+		return out, fmt.Errorf("notice: audit: %w", err)
+	}
+	return out, nil
 }
 
 // NewNotifier builds the use case.
@@ -61,7 +83,11 @@ func (s *Notifier) Notify(ctx context.Context, n domain.Notice) (NoticeOutcome, 
 	if err != nil {
 		return NoticeDeferred, err
 	}
-	return s.send(ctx, u, stored)
+	out, err := s.send(ctx, u, stored)
+	if err != nil {
+		return out, err
+	}
+	return s.record(ctx, stored, out)
 }
 
 // send claims the notice (so no other instance delivers it too), spends one
@@ -125,6 +151,9 @@ func (s *Notifier) TakeDeferredText(ctx context.Context, user domain.UserID) (st
 		if won {
 			lines = append(lines, n.Text)
 			size += len(n.Text) + 1
+			if _, err := s.record(ctx, n, NoticeSent); err != nil {
+				return strings.Join(lines, "\n"), err
+			}
 		}
 	}
 	return strings.Join(lines, "\n"), nil
@@ -149,6 +178,9 @@ func (s *Notifier) SendDeferred(ctx context.Context, user domain.UserID) (int, e
 			return sent, err
 		}
 		sent++
+		if _, err := s.record(ctx, pending[i], out); err != nil {
+			return sent, err
+		}
 	}
 	return sent, nil
 }

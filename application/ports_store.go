@@ -39,9 +39,7 @@ type UserRepository interface {
 	// events late and out of order, and the state must follow the events' own
 	// order, not their arrival. It is one conditional UPDATE (compare-and-swap on
 	// follow_event_at), so it holds across instances and on a multi-primary
-	// cluster. An event at the same instant as the last one applied is applied only
-	// if it changes the state: CreateTime has one-second resolution, so two distinct
-	// events in one second are taken in arrival order, while a copy of the event
+	// cluster. Which event wins is domain.User.FollowEventApplies; a copy of the event
 	// already applied changes nothing. applied reports whether the state was
 	// written; ErrNotFound when the user does not exist.
 	SetFollowing(ctx context.Context, id domain.UserID, following bool, at time.Time) (applied bool, err error)

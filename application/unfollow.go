@@ -12,8 +12,11 @@ import (
 // UnfollowService records that a person stopped following the account. The invite
 // that brought them stays: the first inviter remains credited.
 type UnfollowService struct {
-	users   UserRepository
-	follows *InviteFollowEvents // nil: no campaigns
+	users    UserRepository
+	follows  *InviteFollowEvents // nil: no campaigns
+	tx       Transactor
+	invites  InviteRepository
+	recorder *Recorder
 }
 
 // WithCampaigns makes an unfollow revoke the invitee's campaign invite under the
@@ -21,6 +24,13 @@ type UnfollowService struct {
 func (s *UnfollowService) WithCampaigns(follows *InviteFollowEvents) *UnfollowService {
 	s.follows = follows
 	return s
+}
+
+// SetRecorder makes Unfollow record the unsubscribe in the audit trail and, when
+// it changed the follow state, publish user.unfollowed, in one transaction with
+// the change.
+func (s *UnfollowService) SetRecorder(tx Transactor, invites InviteRepository, r *Recorder) {
+	s.tx, s.invites, s.recorder = tx, invites, r
 }
 
 // NewUnfollowService builds the use case.
@@ -58,9 +68,21 @@ func (s *UnfollowService) Unfollow(ctx context.Context, openID string, at time.T
 	}
 	// Written even when the user already shows as not following: the event time
 	// must be kept, or an older follow arriving late would be taken as newer.
-	applied, err := s.users.SetFollowing(ctx, u.ID, false, at)
+	var applied bool
+	write := func(ctx context.Context) error {
+		var err error
+		if applied, err = s.users.SetFollowing(ctx, u.ID, false, at); err != nil {
+			return fmt.Errorf("unfollow: %w", err)
+		}
+		return s.record(ctx, u, applied, at)
+	}
+	if s.recorder != nil {
+		err = s.tx.InTx(ctx, write)
+	} else {
+		err = write(ctx)
+	}
 	if err != nil {
-		return UnfollowResult{}, fmt.Errorf("unfollow: %w", err)
+		return UnfollowResult{}, err
 	}
 	if applied {
 		u.Following, u.FollowEventAt = false, at
@@ -73,4 +95,34 @@ func (s *UnfollowService) Unfollow(ctx context.Context, openID string, at time.T
 		}
 	}
 	return UnfollowResult{User: u, Known: true, Applied: applied}, nil
+}
+
+// record writes the unsubscribe contact and, when it applied, user.unfollowed.
+func (s *UnfollowService) record(ctx context.Context, u domain.User, applied bool, at time.Time) error {
+	if s.recorder == nil {
+		return nil
+	}
+	var rec Record
+	rec.Event(domain.AuditEvent{At: at, Type: domain.AuditUnsubscribe, UserID: u.ID})
+	want, err := s.recorder.Wants(ctx, domain.EventUserUnfollowed)
+	if err != nil {
+		return err
+	}
+	if applied && want {
+		u.Following, u.FollowEventAt = false, at
+		var invitedBy *domain.User
+		if inv, err := s.invites.ByInvitee(ctx, u.ID); err == nil {
+			inviter, err := s.users.ByID(ctx, inv.InviterID)
+			if err != nil {
+				return fmt.Errorf("unfollow: webhook: %w", err)
+			}
+			invitedBy = &inviter
+		} else if !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("unfollow: webhook: %w", err)
+		}
+		if err := s.recorder.Publish(ctx, &rec, domain.EventUserUnfollowed, at, UserPayloadOf(u, invitedBy)); err != nil {
+			return err
+		}
+	}
+	return s.recorder.Write(ctx, rec)
 }

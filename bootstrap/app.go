@@ -36,6 +36,7 @@ func Options(cfg Config, opts ...fx.Option) fx.Option {
 		PosterModule,
 		CampaignModule,
 		WeChatModule,
+		WebhookModule,
 		emulatorIfConfigured(cfg),
 		WebModule,
 		fx.Options(opts...),

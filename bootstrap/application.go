@@ -25,6 +25,12 @@ var ApplicationModule = fx.Module("application",
 		application.NewStatsQuery,
 		application.NewLeaderboardQuery,
 		application.NewInviteListQuery,
+		application.NewRecorder,
+		application.NewPeopleQuery,
+		application.NewPersonEventsQuery,
+		application.NewAttemptsQuery,
+		newWebhookAdmin,
+		application.NewDeliveriesQuery,
 		application.NewShareConfigQuery,
 	),
 )
@@ -37,17 +43,25 @@ type joinIn struct {
 	Clock     application.Clock
 	Random    application.Random
 	Observers []application.JoinObserver `group:"join_observers"`
+	Recorder  *application.Recorder
 	Campaigns *application.CampaignDirectory
 	Follows   *application.InviteFollowEvents
 }
 
+// newJoinService builds Join with the recorder: the audit trail and the outbox are
+// written in its transactions.
 func newJoinService(in joinIn) *application.JoinService {
-	return application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...).
+	s := application.NewJoinService(in.Tx, in.Users, in.Invites, in.Clock, in.Random, in.Observers...).
 		WithCampaigns(in.Campaigns, in.Follows)
+	s.SetRecorder(in.Recorder)
+	return s
 }
 
-func newUnfollowService(users application.UserRepository, follows *application.InviteFollowEvents) *application.UnfollowService {
-	return application.NewUnfollowService(users).WithCampaigns(follows)
+func newUnfollowService(tx application.Transactor, users application.UserRepository, invites application.InviteRepository,
+	follows *application.InviteFollowEvents, r *application.Recorder) *application.UnfollowService {
+	s := application.NewUnfollowService(users).WithCampaigns(follows)
+	s.SetRecorder(tx, invites, r)
+	return s
 }
 
 type inviteQRCodeIn struct {
@@ -72,4 +86,12 @@ func newEnrichWorker(lc fx.Lifecycle, svc *application.EnrichProfileService, log
 		OnStop:  w.Stop,
 	})
 	return w
+}
+
+// newWebhookAdmin builds the endpoint admin; a registration or deletion makes this
+// instance's recorder re-read the endpoints at once.
+func newWebhookAdmin(endpoints application.WebhookEndpoints, sender application.WebhookSender, clock application.Clock, random application.Random, r *application.Recorder) *application.WebhookAdmin {
+	a := application.NewWebhookAdmin(endpoints, sender, clock, random)
+	a.OnChange(r.EndpointsChanged)
+	return a
 }

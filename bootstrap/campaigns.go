@@ -38,6 +38,9 @@ var CampaignModule = fx.Module("campaigns",
 // arrive through these value groups; none is required.
 type inviteFollowEventsIn struct {
 	fx.In
+	Tx        application.Transactor
+	Users     application.UserRepository
+	Recorder  *application.Recorder
 	Invites   application.InviteRepository
 	Lifecycle application.InviteLifecycleRepository
 	Directory *application.CampaignDirectory
@@ -45,11 +48,15 @@ type inviteFollowEventsIn struct {
 }
 
 func newInviteFollowEvents(in inviteFollowEventsIn) *application.InviteFollowEvents {
-	return application.NewInviteFollowEvents(in.Invites, in.Lifecycle, in.Directory, in.Observers...)
+	// Revocations are written to the audit trail and the outbox with the transition.
+	lifecycle := application.RecordTransitions(in.Lifecycle, in.Tx, in.Users, in.Recorder)
+	return application.NewInviteFollowEvents(in.Invites, lifecycle, in.Directory, in.Observers...)
 }
 
 type grantRewardsIn struct {
 	fx.In
+	Users     application.UserRepository
+	Recorder  *application.Recorder
 	Tx        application.Transactor
 	Lifecycle application.InviteLifecycleRepository
 	Campaigns application.CampaignRepository
@@ -60,11 +67,16 @@ type grantRewardsIn struct {
 }
 
 func newGrantRewardsService(in grantRewardsIn) *application.GrantRewardsService {
-	return application.NewGrantRewardsService(in.Tx, in.Lifecycle, in.Campaigns, in.Grants, in.Codes, in.Clock, in.Observers...)
+	s := application.NewGrantRewardsService(in.Tx, in.Lifecycle, in.Campaigns, in.Grants, in.Codes, in.Clock, in.Observers...)
+	s.SetRecorder(in.Users, in.Recorder) // reward_granted and reward.granted in the grant's transaction
+	return s
 }
 
 type qualificationSweepIn struct {
 	fx.In
+	Tx        application.Transactor
+	Users     application.UserRepository
+	Recorder  *application.Recorder
 	Lifecycle application.InviteLifecycleRepository
 	Directory *application.CampaignDirectory
 	Rewards   *application.GrantRewardsService
@@ -73,7 +85,9 @@ type qualificationSweepIn struct {
 }
 
 func newQualificationSweep(in qualificationSweepIn) *application.QualificationSweep {
-	return application.NewQualificationSweep(in.Lifecycle, in.Directory, in.Rewards, in.Clock, in.Observers...)
+	// Qualifications are written to the audit trail and the outbox with the transition.
+	lifecycle := application.RecordTransitions(in.Lifecycle, in.Tx, in.Users, in.Recorder)
+	return application.NewQualificationSweep(lifecycle, in.Directory, in.Rewards, in.Clock, in.Observers...)
 }
 
 type campaignStatsIn struct {

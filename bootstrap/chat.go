@@ -15,7 +15,7 @@ import (
 var ChatModule = fx.Module("chat",
 	fx.Provide(
 		application.NewMenuAdmin,
-		application.NewNotifier,
+		newNotifier,
 		newPosterService,
 		newNoticeWorker,
 		newProgressNotices,
@@ -57,10 +57,22 @@ type chatIn struct {
 	Poster   *application.PosterService
 	Keywords application.CampaignKeywords `optional:"true"`
 	Clock    application.Clock
+	Audit    application.AuditLog
 }
 
+// newChatService builds the chat loop; keyword and menu_click go to the audit trail.
 func newChatService(in chatIn) *application.ChatService {
-	return application.NewChatService(application.ChatConfig{AutoReply: in.Config.ChatReply}, in.Users, in.Notifier, in.Poster, in.Keywords, in.Clock)
+	s := application.NewChatService(application.ChatConfig{AutoReply: in.Config.ChatReply}, in.Users, in.Notifier, in.Poster, in.Keywords, in.Clock)
+	s.SetAudit(in.Audit)
+	return s
+}
+
+// newNotifier builds the notifier; notice_sent and notice_deferred go to the audit trail.
+func newNotifier(notices application.NoticeStore, windows application.KefuWindows, kefu application.WeChatKefu,
+	users application.UserRepository, clock application.Clock, audit application.AuditLog) *application.Notifier {
+	n := application.NewNotifier(notices, windows, kefu, users, clock)
+	n.SetAudit(audit)
+	return n
 }
 
 // newNoticeWorker runs the notice workers for the app's lifetime; on stop they

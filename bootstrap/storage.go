@@ -69,12 +69,18 @@ type storeOut struct {
 	KefuWindows application.KefuWindows
 	PosterMedia application.PosterMediaCache
 	Notices     application.NoticeStore
-	Ready       httpadapter.ReadinessCheck `group:"readiness"`
 	// The campaign ports.
 	Campaigns application.CampaignRepository
 	Lifecycle application.InviteLifecycleRepository
 	Grants    application.GrantRepository
 	Codes     application.CodeRepository
+	// The audit trail and the webhook outbox.
+	Audit      application.AuditLog
+	People     application.PeopleDirectory
+	Outbox     application.Outbox
+	Endpoints  application.WebhookEndpoints
+	Deliveries application.WebhookDeliveries
+	Ready      httpadapter.ReadinessCheck `group:"readiness"`
 }
 
 func storePorts(db *sqlstore.DB) storeOut {
@@ -83,6 +89,7 @@ func storePorts(db *sqlstore.DB) storeOut {
 		Tokens: db.Tokens(), Sessions: db.Sessions(),
 		KefuWindows: db.Chat(), PosterMedia: db.Chat(), Notices: db.Chat(),
 		Campaigns: db.Campaigns(), Lifecycle: db.InviteLifecycle(), Grants: db.Grants(), Codes: db.Codes(),
+		Audit: db.Audit(), People: db.Audit(), Outbox: db.Webhooks(), Endpoints: db.Webhooks(), Deliveries: db.Webhooks(),
 		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}
 }

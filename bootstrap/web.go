@@ -61,12 +61,18 @@ type routerIn struct {
 	Users       application.UserRepository
 	Sessions    application.SessionRevocations
 	// The chat loop (menu admin, /me/poster.png, notices).
-	Menu      *application.MenuAdmin
-	Poster    *application.PosterService
-	Notices   *application.Notifier
-	Share     *application.ShareConfigQuery
-	Platform  platform
-	Campaigns campaignRoutesIn
+	Menu    *application.MenuAdmin
+	Poster  *application.PosterService
+	Notices *application.Notifier
+	// The audit trail and webhooks.
+	People       *application.PeopleQuery
+	PersonEvents *application.PersonEventsQuery
+	Attempts     *application.AttemptsQuery
+	Webhooks     *application.WebhookAdmin
+	Deliveries   *application.DeliveriesQuery
+	Share        *application.ShareConfigQuery
+	Platform     platform
+	Campaigns    campaignRoutesIn
 	// Mounts are the handlers other adapters contribute (callback, emulator).
 	Mounts []httpadapter.Mount `group:"mounts"`
 	// Ready are the adapters' readiness checks, combined into /readyz.
@@ -128,6 +134,7 @@ func newRouter(in routerIn) (routerOut, error) {
 		Login: in.Login, Me: in.Me, Invitees: in.Invitees, QRCode: in.QRCode, Stats: in.Stats,
 		Leaderboard: in.Leaderboard, Invites: in.Invites, OAuth: in.OAuth, Users: in.Users, Sessions: in.Sessions,
 		Menu: in.Menu, Poster: in.Poster, Notices: in.Notices,
+		People: in.People, PersonEvents: in.PersonEvents, Attempts: in.Attempts, Webhooks: in.Webhooks, Deliveries: in.Deliveries,
 		Share:     in.Share,
 		Campaigns: in.Campaigns.services(),
 	}, httpadapter.Readiness(in.Ready...), in.Gatherer, in.Registerer, in.Log, in.Mounts...)

@@ -26,3 +26,11 @@ var (
 	// ErrNotAnInviteScene means an EventKey carries a scene that does not name an inviter.
 	ErrNotAnInviteScene = errors.New("scene is not an invite scene")
 )
+
+// Audit trail and webhook rule violations.
+var (
+	// ErrInvalidAuditEvent means an audit event breaks the trail's vocabulary.
+	ErrInvalidAuditEvent = errors.New("invalid audit event")
+	// ErrInvalidWebhook means a webhook endpoint, event type or secret is malformed.
+	ErrInvalidWebhook = errors.New("invalid webhook")
+)

@@ -95,15 +95,16 @@ func (inv Invite) AsOf(now time.Time) Invite {
 //   - after the hold ended (qualified, or pending not yet swept): with
 //     DeductAfterHold and before the campaign ends, revoked, unfollowed_after_hold;
 //     otherwise it stays (or becomes) qualified;
-//   - an unfollow older than the invite or than the follow that started the hold is
-//     stale (a late retry) and changes nothing; counted and revoked invites never change.
+//   - an unfollow older than the follow that started the hold (or, before a hold,
+//     than the invite by more than EventClockSlack) is stale (a late retry) and
+//     changes nothing; counted and revoked invites never change.
 //
 // It reports whether the invite changed.
 func (inv Invite) Unfollow(at time.Time, c Campaign) (Invite, bool) {
 	if inv.Status != InvitePending && inv.Status != InviteQualified {
 		return inv, false
 	}
-	if at.Before(inv.CreatedAt) || (!inv.HoldStartedAt.IsZero() && at.Before(inv.HoldStartedAt)) {
+	if inv.unfollowIsStale(at) {
 		return inv, false
 	}
 	if inv.Status == InvitePending && !inv.HoldEnded(at) {
@@ -114,6 +115,23 @@ func (inv Invite) Unfollow(at time.Time, c Campaign) (Invite, bool) {
 		return q.revoke(at, ReasonUnfollowedAfterHold), true
 	}
 	return q, changed
+}
+
+// EventClockSlack is how far an event's own time (WeChat's CreateTime: whole
+// seconds, WeChat's clock) may lag the server's clock that stamped an invite: a
+// subscribe processed slowly, or after a retry, is recorded seconds after its event.
+const EventClockSlack = time.Minute
+
+// unfollowIsStale reports whether an unfollow at `at` happened before the follow it
+// would undo. Event times are compared with event times: once the hold has started,
+// with the follow that started it. Before that (a link invitee), only the invite's
+// own server time is known, so an unfollow counts as older only when it precedes it
+// by more than EventClockSlack.
+func (inv Invite) unfollowIsStale(at time.Time) bool {
+	if !inv.HoldStartedAt.IsZero() {
+		return at.Before(inv.HoldStartedAt)
+	}
+	return at.Add(EventClockSlack).Before(inv.CreatedAt)
 }
 
 func (inv Invite) revoke(at time.Time, why RevokeReason) Invite {

@@ -116,6 +116,8 @@ func TestUnfollow(t *testing.T) {
 	pendingDeduct := newInv(joinAt).Enrol(deducting(), follow)
 	qualifiedDeduct, _ := pendingDeduct.Qualify(holdEnd)
 	linkNoFollow := newInv(joinAt).Enrol(lcCampaign, time.Time{})
+	// A subscribe at `follow` that the server recorded two seconds later.
+	slowScan := newInv(follow.Add(2*time.Second)).Enrol(lcCampaign, follow)
 	revoked, _ := pending.Unfollow(follow.Add(time.Second), lcCampaign)
 
 	tests := []struct {
@@ -131,7 +133,9 @@ func TestUnfollow(t *testing.T) {
 		{"at the follow instant", pending, lcCampaign, follow, domain.InviteRevoked, domain.ReasonUnfollowedDuringHold, true},
 		{"stale: older than the follow", pending, lcCampaign, follow.Add(-time.Microsecond), domain.InvitePending, "", false},
 		{"link invitee without a recorded follow", linkNoFollow, lcCampaign, joinAt.Add(time.Minute), domain.InviteRevoked, domain.ReasonUnfollowedDuringHold, true},
-		{"stale: older than the invite", linkNoFollow, lcCampaign, joinAt.Add(-time.Minute), domain.InvitePending, "", false},
+		{"stale: older than the invite by more than the slack", linkNoFollow, lcCampaign, joinAt.Add(-domain.EventClockSlack - time.Second), domain.InvitePending, "", false},
+		{"link invitee: an event stamped just before the invite's server time", linkNoFollow, lcCampaign, joinAt.Add(-time.Second), domain.InviteRevoked, domain.ReasonUnfollowedDuringHold, true},
+		{"scan invite recorded after the unfollow's second (slow subscribe)", slowScan, lcCampaign, follow.Add(time.Second), domain.InviteRevoked, domain.ReasonUnfollowedDuringHold, true},
 		{"after hold, no deduction: stays qualified", qualified, lcCampaign, holdEnd.Add(time.Hour), domain.InviteQualified, "", false},
 		{"after hold, not yet swept, no deduction: qualifies", pending, lcCampaign, holdEnd, domain.InviteQualified, "", true},
 		{"after hold with deduction, campaign running", qualifiedDeduct, deducting(), holdEnd, domain.InviteRevoked, domain.ReasonUnfollowedAfterHold, true},

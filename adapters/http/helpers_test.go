@@ -150,10 +150,10 @@ type envOpt struct {
 	adminToken string
 	policy     *application.QRPolicy
 	mounts     []Mount
-	store      *memory.Store // shared with another env: two instances on one database
+	store      *memory.Store           // shared with another env: two instances on one database
+	menus      application.WeChatMenus // set: the menu admin routes are on
 	// services, when set, adds or replaces services before the router is built.
 	services func(svc *Services, store *memory.Store, clock application.Clock)
-	menus    application.WeChatMenus // set: the menu admin routes are on
 	location *time.Location
 	jssdk    string // Config.JSSDKScript; with it, Services.Share signs with fakeJSSDK
 }

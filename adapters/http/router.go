@@ -68,6 +68,12 @@ type Services struct {
 	Menu    *application.MenuAdmin
 	Poster  *application.PosterService
 	Notices *application.Notifier
+	// The audit trail and webhooks are optional: without them their routes answer 404.
+	People       *application.PeopleQuery
+	PersonEvents *application.PersonEventsQuery
+	Attempts     *application.AttemptsQuery
+	Webhooks     *application.WebhookAdmin
+	Deliveries   *application.DeliveriesQuery
 	// Share is optional: when set (with Config.JSSDKScript), /me configures the
 	// JS-SDK so WeChat's share menu sends the invite link as a card.
 	Share *application.ShareConfigQuery
@@ -221,6 +227,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/api/me", s.api(s.handleAPIMe)).Methods(get...)
 	r.Handle("/api/me/invitees", s.api(s.handleAPIInvitees)).Methods(get...)
 	r.Handle("/api/me/qrcode", s.api(s.handleAPIQRCode)).Methods(get...)
+	r.Handle("/api/me/attempts", s.api(s.handleAPIAttempts)).Methods(get...)
 
 	s.mountConsole(r)
 
@@ -235,6 +242,7 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 		admin.Handle("/menu", http.HandlerFunc(s.handleAdminMenuPut)).Methods(http.MethodPut)
 	}
 	s.campaignRoutes(admin)
+	hookRoutes(admin, s, get)
 	admin.NotFoundHandler = http.HandlerFunc(s.handleNotFound)
 	admin.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
 

@@ -29,6 +29,7 @@ type state struct {
 	nextQR  int
 	chat    chatState     // kefu windows, poster media, notices (chat.go)
 	camp    campaignState // campaigns, grants, codes (campaigns.go)
+	hooks   hookState     // audit trail and webhooks (audit.go, webhooks.go)
 }
 
 type qrKey struct {
@@ -57,6 +58,7 @@ func (s state) clone() state {
 		nextQR:  s.nextQR,
 		chat:    s.chat.clone(),
 		camp:    s.camp.clone(),
+		hooks:   s.hooks.clone(),
 	}
 	for k, v := range s.revoked {
 		c.revoked[k] = v

@@ -96,7 +96,7 @@ func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bo
 		}
 		u := &st.users[i]
 		at := norm(at)
-		if u.FollowEventAt.IsZero() || u.FollowEventAt.Before(at) || u.FollowEventAt.Equal(at) && u.Following != following {
+		if u.FollowEventApplies(following, at) {
 			u.Following, u.FollowEventAt = following, at
 			applied = true
 		}

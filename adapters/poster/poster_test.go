@@ -65,18 +65,45 @@ func solidPNG(t testing.TB, c color.RGBA, w, h int) []byte {
 	return buf.Bytes()
 }
 
-func decodeQR(t *testing.T, img image.Image) string {
+// decodeQR reads the poster's QR code the way a phone does, searching the whole
+// picture; when gozxing's locator is fooled (it misplaces the alignment pattern of
+// about one High-level symbol in 250, which WeChat's scanner reads), the code is
+// decoded exactly from the layout's box, where the poster must have put it.
+func decodeQR(t *testing.T, img image.Image, box image.Rectangle) string {
 	t.Helper()
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if res, err := qrcode.NewQRCodeReader().Decode(bmp, tryHarder); err == nil {
+		return res.GetText()
+	}
+	crop, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if !ok {
+		t.Fatalf("no QR code found in the poster, and it cannot be cropped")
+	}
+	bmp, err = gozxing.NewBinaryBitmapFromImage(crop.SubImage(box))
 	if err != nil {
-		t.Fatalf("no QR code found in the poster: %v", err)
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, pureBarcode)
+	if err != nil {
+		t.Fatalf("no QR code found in the poster's box %v: %v", box, err)
 	}
 	return res.GetText()
 }
+
+// Decoding hints: search the whole picture as a phone's scanner does; or read a
+// picture that holds only the code.
+var (
+	tryHarder   = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+	pureBarcode = map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true}
+)
+
+// defaultBox is where the default design puts the QR code.
+var defaultBox = image.Rect(225, 900, 525, 1200)
 
 func render(t *testing.T, r *poster.Renderer, spec application.PosterSpec) image.Image {
 	t.Helper()
@@ -100,7 +127,7 @@ func TestDefaultPosterCarriesTheQRCode(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != poster.DefaultWidth || b.Dy() != poster.DefaultHeight {
 		t.Errorf("default poster is %v", b)
 	}
-	if got := decodeQR(t, img); got != qrURL {
+	if got := decodeQR(t, img, defaultBox); got != qrURL {
 		t.Errorf("QR decodes to %q, want %q", got, qrURL)
 	}
 }
@@ -118,7 +145,7 @@ func TestBackgroundPosterLayout(t *testing.T) {
 				Avatar: &application.PosterBox{X: 40, Y: 40, Size: 100}, AvatarImage: avatar,
 				Nickname: &application.PosterText{X: 160, Y: 60, Size: 40, Color: "#ff0000"}, NicknameText: "王小明",
 			})
-			if got := decodeQR(t, img); got != qrURL {
+			if got := decodeQR(t, img, image.Rect(400, 950, 680, 1230)); got != qrURL {
 				t.Errorf("QR decodes to %q", got)
 			}
 			if c := rgba(img.At(90, 90)); c.G < 150 || c.R > 80 {
@@ -208,7 +235,28 @@ func TestRenderRejectsBadInput(t *testing.T) {
 func TestUndecodableAvatarIsSkipped(t *testing.T) {
 	t.Parallel()
 	img := render(t, newRenderer(t), application.PosterSpec{QRContent: qrURL, AvatarImage: []byte("not an image"), NicknameText: "x"})
-	if got := decodeQR(t, img); got != qrURL {
+	if got := decodeQR(t, img, defaultBox); got != qrURL {
 		t.Errorf("QR decodes to %q", got)
+	}
+}
+
+// TestQRScansWhateverTheContent renders the default poster for many invite QR URLs:
+// the code must scan every time, not only for the one URL the other tests use (a
+// symbol stretched to the box, with modules of unequal width, failed one in four).
+func TestQRScansWhateverTheContent(t *testing.T) {
+	t.Parallel()
+	r := newRenderer(t)
+	rng := rand.New(rand.NewPCG(7, 11))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	for i := range 100 {
+		ticket := make([]byte, 22) // the shape of WeChat's (and the emulator's) QR URLs
+		for j := range ticket {
+			ticket[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		content := "http://weixin.qq.com/q/" + string(ticket)
+		img := render(t, r, application.PosterSpec{QRContent: content, NicknameText: "小明"})
+		if got := decodeQR(t, img, defaultBox); got != content {
+			t.Errorf("content %d: QR decodes to %q, want %q", i, got, content)
+		}
 	}
 }

@@ -38,6 +38,7 @@ var schemaSteps = slices.Concat(
 	followOrderSteps,
 	campaignSteps,
 	chatSteps,
+	hooksSteps,
 	consoleSteps,
 )
 

@@ -85,9 +85,13 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 				if t.mysql.Params == nil {
 					t.mysql.Params = map[string]string{}
 				}
-				// A re-read after a lost race must see the winner even when the
-				// winner committed on another node.
-				t.mysql.Params["wsrep_sync_wait"] = "1"
+				// Causal reads and writes: a re-read after a lost race must see the
+				// winner even when the winner committed on another node (1 = reads),
+				// and a conditional UPDATE (a revocation after an unfollow, a status
+				// CAS) must run against every write the cluster acknowledged before
+				// it, or it matches nothing on a node that has not applied them yet
+				// (2 = UPDATE and DELETE).
+				t.mysql.Params["wsrep_sync_wait"] = "3"
 			}
 		}
 		conn, err := mysql.NewConnector(t.mysql)

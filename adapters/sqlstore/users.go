@@ -62,19 +62,23 @@ func (r *Users) UpdateProfile(ctx context.Context, u domain.User) error {
 	return r.db.expectRow("user", res, err)
 }
 
-// SetFollowing implements application.UserRepository as one conditional UPDATE:
-// the row changes only if no newer event set it (same instant: only if it changes
-// the state), so concurrent and late events on any node of a cluster settle on the
-// newest one without a lock. When no row matched, a lookup tells a missing user
+// SetFollowing implements application.UserRepository as one conditional UPDATE
+// mirroring domain.User.FollowEventApplies: the row changes only if no newer event
+// set it (same second: only an unfollow replaces a follow), so concurrent and late
+// events on any node of a cluster settle on the newest one without a lock. When no row matched, a lookup tells a missing user
 // (ErrNotFound) from a stale event (not applied).
 func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bool, at time.Time) (bool, error) {
 	at = dbTime(at)
 	res, err := r.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-		return db.NewUpdate().Model((*userRow)(nil)).
+		q := db.NewUpdate().Model((*userRow)(nil)).
 			Set("following = ?", following).Set("follow_event_at = ?", at).
-			Where("id = ?", int64(id)).
-			Where("(follow_event_at IS NULL OR follow_event_at < ? OR (follow_event_at = ? AND following <> ?))", at, at, following).
-			Exec(ctx)
+			Where("id = ?", int64(id))
+		if following {
+			q = q.Where("(follow_event_at IS NULL OR follow_event_at < ?)", at)
+		} else {
+			q = q.Where("(follow_event_at IS NULL OR follow_event_at < ? OR (follow_event_at = ? AND following))", at, at)
+		}
+		return q.Exec(ctx)
 	})
 	err = r.db.expectRow("user", res, err)
 	if err == nil {

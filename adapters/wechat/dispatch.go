@@ -67,12 +67,17 @@ func (c *Callback) ignore(context.Context, Message, string) result {
 // of the event's CreateTime. Only a subscribe through an invite scene is an
 // attribution: a SCAN comes from someone already following.
 func (c *Callback) onFollow(ctx context.Context, m Message, key string) result {
-	cmd := application.JoinCommand{OpenID: m.FromUserName, FollowedAt: eventTime(m, c.clock), ContactKey: key}
+	cmd := application.JoinCommand{OpenID: m.FromUserName, FollowedAt: eventTime(m, c.clock), ContactKey: key, Contact: domain.AuditScan}
+	scene, hasScene := sceneFromEventKey(m.Event, m.EventKey)
 	if strings.EqualFold(m.Event, "subscribe") {
-		if scene, ok := sceneFromEventKey(m.Event, m.EventKey); ok {
+		cmd.Contact = domain.AuditSubscribe
+		if hasScene {
 			// A scene that names no inviter (a campaign code, junk) is no attribution.
 			cmd.Attribution, _ = domain.ScanAttribution(scene)
 		}
+	} else if hasScene {
+		// Never credited, but its inviter learns why from the audit trail.
+		cmd.Uncredited, _ = domain.ScanAttribution(scene)
 	}
 	res, err := c.join.Join(ctx, cmd)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 
 // testFollowEventOrder checks that the follow state follows the events' own times:
 // an older event arriving late changes nothing, a copy of the event applied changes
-// nothing, and a second event at the same instant applies only if it changes the state.
+// nothing, and at the same instant only an unfollow replaces a follow.
 func testFollowEventOrder(t *testing.T, s Stores) {
 	ctx := context.Background()
 	t1, t2, t3 := base.Add(time.Second), base.Add(2*time.Second), base.Add(3*time.Second)
@@ -41,6 +41,7 @@ func testFollowEventOrder(t *testing.T, s Stores) {
 		{"late subscribe t1", true, t1, false, true},
 		{"same-instant unsubscribe t3", false, t3, true, false},
 		{"same-instant copy t3", false, t3, false, false},
+		{"same-instant subscribe copy t3 after the unsubscribe", true, t3, false, false},
 	}
 	for _, st := range steps {
 		applied, err := s.Users.SetFollowing(ctx, u.ID, st.following, st.at)

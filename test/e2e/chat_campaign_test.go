@@ -36,7 +36,7 @@ func TestChatCampaignKeywordAndRewardNotice(t *testing.T) {
 			t.Fatalf("keyword: %+v, want the poster", d)
 		}
 		poster := a.media(d.Reply.MediaID)
-		if got, want := decodeQR(t, poster), b.qrcode().URL; got != want {
+		if got, want := decodeQR(t, poster, image.Rect(420, 1000, 700, 1280)), b.qrcode().URL; got != want {
 			t.Fatalf("keyword poster QR %q, want %q", got, want)
 		}
 		if img, _, err := image.Decode(bytes.NewReader(poster)); err != nil || img.Bounds().Dx() != 750 || img.Bounds().Dy() != 1334 {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"runtime"
@@ -53,7 +54,10 @@ type config struct {
 	AES      bool   // safe mode: encrypted pushes and replies
 	// Campaign runs the scan path with a campaign running (every invite starts
 	// pending, its hold from the follow), to compare with the path without one.
-	Campaign   bool
+	Campaign bool
+	// Webhook registers a webhook endpoint (a receiver on loopback) for every event
+	// type, so the scan path writes its outbox messages too.
+	Webhook    bool
 	Timeout    time.Duration
 	ReqTimeout time.Duration
 	LogLevel   string // instances' WXINVITE_LOG_LEVEL
@@ -207,6 +211,9 @@ func runMode(t testing.TB, cfg config) *result {
 		cipher = c
 	}
 	env := map[string]string{"WXINVITE_LOG_LEVEL": cfg.LogLevel}
+	if cfg.Webhook {
+		env["WXINVITE_WEBHOOK_ALLOW_PRIVATE"] = "true"
+	}
 
 	var (
 		insts  []*harness.Instance
@@ -267,6 +274,9 @@ func runMode(t testing.TB, cfg config) *result {
 	if cfg.Campaign {
 		res.Mode += "+campaign"
 	}
+	if cfg.Webhook {
+		res.Mode += "+webhook"
+	}
 
 	// One client for everything timed: keep-alive connections for every sender.
 	tr := &http.Transport{
@@ -303,6 +313,16 @@ func runMode(t testing.TB, cfg config) *result {
 	if cfg.Campaign {
 		if err := startCampaign(ctx, insts[0].URL); err != nil {
 			t.Fatalf("campaign: %v", err)
+		}
+	}
+	if cfg.Webhook {
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		t.Cleanup(receiver.Close)
+		if err := registerWebhook(ctx, insts[0].URL, receiver.URL); err != nil {
+			t.Fatalf("webhook: %v", err)
 		}
 	}
 
@@ -833,6 +853,30 @@ func adminGet(ctx context.Context, base, path string, v any) error {
 		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, truncate(string(b), 300))
 	}
 	return json.Unmarshal(b, v)
+}
+
+// registerWebhook registers receiver for every event type and waits out the other
+// instances' view of the endpoints (at most a second old).
+func registerWebhook(ctx context.Context, base, receiver string) error {
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, base+"/admin/api/webhooks", strings.NewReader(`{"url":"`+receiver+`","event_types":[]}`))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+		return fmt.Errorf("POST /admin/api/webhooks: HTTP %d: %s", resp.StatusCode, b)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	return nil
 }
 
 // startCampaign creates a campaign running from now on, with a hold long enough that

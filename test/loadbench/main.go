@@ -45,6 +45,7 @@ func main() {
 		c       = flag.Int("c", 64, "concurrent senders")
 		aes     = flag.Bool("aes", false, "safe mode: encrypted pushes and replies")
 		camp    = flag.String("campaign", "both", "scan path without a running campaign (off), with one (on), or both, one after the other")
+		webhook = flag.Bool("webhook", false, "register a webhook endpoint on loopback for every event type, so the scan path writes its outbox messages")
 		rounds  = flag.Int("rounds", 1, "repeat the runs of each mode this many times, alternating with and without a campaign; the comparison uses the medians")
 		timeout = flag.Duration("timeout", 15*time.Minute, "bound on each mode, set-up included")
 		reqTO   = flag.Duration("req-timeout", 15*time.Second, "bound on each request")
@@ -91,7 +92,7 @@ func main() {
 			runs = append(runs, campaignModes(*camp)...)
 		}
 		for _, withCampaign := range runs {
-			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: *aes, Campaign: withCampaign, Timeout: *timeout, ReqTimeout: *reqTO,
+			cfg := config{Store: m, MySQLURL: *myURL, K: *k, N: *n, C: *c, AES: *aes, Campaign: withCampaign, Webhook: *webhook, Timeout: *timeout, ReqTimeout: *reqTO,
 				LogLevel: *logLvl, CPUProfile: *cpu, MutexProfile: *mutex, BlockProfile: *block, Trace: *trc, Logf: logf}
 			logf("mode %s: K=%d N=%d C=%d aes=%v campaign=%v", m, *k, *n, *c, *aes, withCampaign)
 			res, err := runWithTB(ctx, cfg)

@@ -110,6 +110,8 @@ type cluster struct {
 	inst [3]*harness.Instance
 	urls [3]string // instance i's database URL (node i of a cluster)
 	exp  *expectations
+	// hooks receives every instance's webhooks (invite.created).
+	hooks *hookReceiver
 }
 
 // runCluster runs the whole multi-instance scenario against three instances, instance
@@ -129,9 +131,13 @@ func runCluster(t *testing.T, urls [3]string) {
 			// that each kept their own code would visibly disagree. (A permanent code
 			// of one scene is the same code at WeChat whoever asks for it.)
 			"WXINVITE_QR_PERMANENT_QUOTA": "0",
+			// The webhook receiver of the scenario listens on loopback.
+			"WXINVITE_WEBHOOK_ALLOW_PRIVATE": "true",
 		}})
 	}
 	emu.Balance(c.inst[:]...)
+	c.hooks = newHookReceiver(t)
+	c.hooks.register(ctx, t, c.inst[0].URL)
 	t.Logf("3 instances and the emulator up in %v", time.Since(began).Round(time.Millisecond))
 
 	// Phase A: inviters log in, spread over the instances, and each asks for their
@@ -466,6 +472,7 @@ func (c *cluster) verify(urls [3]string, inviters []*inviter) {
 	if first == nil {
 		t.Fatal("no database could be read")
 	}
+	c.hooks.verify(ctx, t, first)
 
 	// Which path won each race, from the database.
 	link, scan := len(exp.invitedBy)-countChannel(exp.channel, "scan"), countChannel(exp.channel, "scan")
