@@ -30,6 +30,7 @@ var CampaignModule = fx.Module("campaigns",
 		application.NewMyCampaignQuery,
 		application.NewPosterPreviewQuery,
 		application.NewPersonRewardsQuery,
+		application.NewCampaignFunnelQuery,
 	),
 	fx.Invoke(runSweeper),
 )

@@ -30,6 +30,8 @@ type CampaignServices struct {
 	// rewards on the console's person page; both optional.
 	Preview       *application.PosterPreviewQuery
 	PersonRewards *application.PersonRewardsQuery
+	// Funnel counts the dashboard funnel's contact steps; optional.
+	Funnel *application.CampaignFunnelQuery
 }
 
 // maxCodesBody bounds a code upload (about 60,000 codes of 128 bytes).

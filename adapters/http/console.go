@@ -98,6 +98,17 @@ func (s *server) mountConsole(r *mux.Router) {
 	if s.svc.Campaigns.Query != nil {
 		s.mountConsoleCampaigns(r, get, post)
 	}
+	if s.svc.People != nil && s.svc.PersonEvents != nil {
+		r.Handle("/admin/people", s.consoleAuth(s.handleConsolePeople)).Methods(get...)
+		r.Handle("/admin/people/{id:[0-9]+}", s.consoleAuth(s.handleConsolePerson)).Methods(get...)
+	}
+	if s.svc.Webhooks != nil && s.svc.Deliveries != nil {
+		r.Handle("/admin/webhooks", s.consoleAuth(s.handleConsoleWebhooks)).Methods(get...)
+		r.Handle("/admin/webhooks", s.consoleAuth(s.handleConsoleWebhookCreate)).Methods(post...)
+		r.Handle("/admin/webhooks/{id:[0-9]+}/delete", s.consoleAuth(s.handleConsoleWebhookDelete)).Methods(post...)
+		r.Handle("/admin/webhooks/{id:[0-9]+}/deliveries", s.consoleAuth(s.handleConsoleDeliveries)).Methods(get...)
+		r.Handle("/admin/webhooks/{id:[0-9]+}/deliveries/{delivery:[0-9]+}/retry", s.consoleAuth(s.handleConsoleRetry)).Methods(post...)
+	}
 	if s.svc.Menu != nil {
 		r.Handle("/admin/menu", s.consoleAuth(s.handleConsoleMenu)).Methods(get...)
 		r.Handle("/admin/menu", s.consoleAuth(s.handleConsoleMenuSave)).Methods(post...)

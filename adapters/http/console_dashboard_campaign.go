@@ -68,8 +68,9 @@ func (s *server) campaignDashboard(ctx context.Context, r *http.Request) (*campa
 		return nil, nil
 	}
 	var (
-		st  application.CampaignStats
-		top []application.CampaignLeaderboardEntry
+		st       application.CampaignStats
+		top      []application.CampaignLeaderboardEntry
+		contacts *application.FunnelContacts
 	)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { st, err = s.svc.Campaigns.Stats.Stats(ctx, c.ID); return err })
@@ -77,6 +78,13 @@ func (s *server) campaignDashboard(ctx context.Context, r *http.Request) (*campa
 		top, err = s.svc.Campaigns.Leaderboard.Leaderboard(ctx, c.ID, consoleLeaderboardSize)
 		return err
 	})
+	if s.svc.Campaigns.Funnel != nil {
+		g.Go(func() error {
+			f, err := s.svc.Campaigns.Funnel.Contacts(ctx, c.ID)
+			contacts = &f
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -102,7 +110,10 @@ func (s *server) campaignDashboard(ctx context.Context, r *http.Request) (*campa
 		funnel.Labels = append(funnel.Labels, label)
 		funnel.Series[0].Data = append(funnel.Series[0].Data, n)
 	}
-	// FUNNEL-CONTACTS
+	if contacts != nil { // the audit trail's contacts: scan or link → follow
+		add("扫码/打开链接", contacts.Reached)
+		add("关注", contacts.Followed)
+	}
 	add("邀请", invites)
 	add("达标", st.Invites.Qualified)
 	add("奖励", st.Granted)

@@ -15,7 +15,8 @@ var consoleTemplateFS embed.FS
 
 // consolePageNames are the console's page templates; each is parsed with the layout.
 var consolePageNames = []string{"signin.html", "error.html", "dashboard.html", "invites.html",
-	"campaigns.html", "campaign_edit.html", "rewards.html", "poster.html", "menu.html"}
+	"campaigns.html", "campaign_edit.html", "rewards.html", "poster.html", "menu.html",
+	"people.html", "person.html", "webhooks.html", "deliveries.html"}
 
 // consolePages holds the parsed console templates by file name.
 type consolePages struct {
@@ -146,5 +147,9 @@ func (s *server) renderConsoleError(w http.ResponseWriter, r *http.Request, cs c
 }
 
 func (s *server) consoleMenu() consoleMenu {
-	return consoleMenu{Campaigns: s.svc.Campaigns.Query != nil, WeChatMenu: s.svc.Menu != nil}
+	return consoleMenu{
+		Campaigns: s.svc.Campaigns.Query != nil, WeChatMenu: s.svc.Menu != nil,
+		People:   s.svc.People != nil && s.svc.PersonEvents != nil,
+		Webhooks: s.svc.Webhooks != nil && s.svc.Deliveries != nil,
+	}
 }

@@ -132,6 +132,7 @@ type mePage struct {
 	Share    *shareCard
 	Follow   *followPrompt
 	Campaign *meCampaign // nil: no campaign runs (the page stays as without campaigns)
+	Attempts []meAttempt // friends who came and did not count, and why
 }
 
 // httpsAvatar upgrades WeChat's http avatar URLs (the host serves https too) so
@@ -192,6 +193,7 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 		Follow: s.followFor(r, m.User),
 	}
 	data.Campaign = s.meCampaignFor(r, m.User.ID)
+	data.Attempts = s.meAttemptsFor(r, m.User.ID)
 	if m.InvitedBy != nil {
 		data.InvitedBy = m.InvitedBy.DisplayName()
 	}

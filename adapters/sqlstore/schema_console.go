@@ -16,4 +16,11 @@ var consoleSteps = []schemaStep{{
 			`CREATE INDEX IF NOT EXISTS users_following_idx ON users (following)`,
 		},
 	},
+}, {
+	// The console's funnel counts a campaign window's contacts by type.
+	name: "20261201000701", comment: "console_audit_type_index",
+	sql: map[string][]string{
+		DialectMySQL:  {`CREATE INDEX IF NOT EXISTS audit_events_type_at_idx ON audit_events (type, at)`},
+		DialectSQLite: {`CREATE INDEX IF NOT EXISTS audit_events_type_at_idx ON audit_events (type, at)`},
+	},
 }}
