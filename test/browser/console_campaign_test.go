@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -177,6 +178,10 @@ func TestConsoleCampaignInRealBrowser(t *testing.T) {
 	}
 	waitText(t, ctx, "#c-qualified", "2", 20*time.Second)
 	waitText(t, ctx, "#c-granted", "2", 20*time.Second)
+	funnel, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('chart-funnel').getAttribute('data-chart')`))
+	if err != nil || !strings.Contains(funnel, "扫码/打开链接") || !strings.Contains(funnel, `"data":[`) {
+		t.Fatalf("funnel %s %v", funnel, err)
+	}
 	chartsDrawn(t, ctx, "dashboard with a campaign")
 	days, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('chart-days').getAttribute('data-chart')`))
 	if err != nil || !strings.Contains(days, `"data":[2]`) {
@@ -220,6 +225,9 @@ func TestConsoleCampaignInRealBrowser(t *testing.T) {
 		{"rewards", "/admin/rewards", "#rewards"},
 		{"invites", "/admin/invites", "#invites"},
 		{"menu", "/admin/menu", "#menu-form"},
+		{"people", "/admin/people?q=" + url.QueryEscape("张"), "#people"},
+		{"person", "/admin/people/1", "#timeline"},
+		{"webhooks", "/admin/webhooks", "#webhook-form"},
 	} {
 		for _, v := range []struct {
 			ctx context.Context
