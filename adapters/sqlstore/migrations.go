@@ -2,11 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/wxinvite/wxinvite/application"
@@ -164,12 +166,24 @@ var initialSteps = []schemaStep{{
 	},
 }}
 
-// alreadyApplied reports whether a DDL error only says the change is already there:
-// SQLite has no ADD COLUMN IF NOT EXISTS, so re-running such a step after an
-// interrupted run fails with "duplicate column name", which means done.
+// alreadyApplied reports whether a DDL error only says the change is already there.
+// Neither SQLite nor MySQL 8 has ADD COLUMN IF NOT EXISTS, and MySQL 8 has no CREATE
+// INDEX IF NOT EXISTS (MariaDB and TiDB have both), so those steps are written
+// without the clause, and re-running one after an interrupted run fails with
+// "duplicate column name" (SQLite), 1060 or 1061 (MySQL), which means done.
 func alreadyApplied(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == mysqlDuplicateColumn || me.Number == mysqlDuplicateKeyName
+	}
 	return strings.Contains(err.Error(), "duplicate column name")
 }
+
+// MySQL error numbers of DDL that finds its change already made.
+const (
+	mysqlDuplicateColumn  = 1060 // ER_DUP_FIELDNAME
+	mysqlDuplicateKeyName = 1061 // ER_DUP_KEYNAME
+)
 
 func (d *DB) migrator() *migrate.Migrator {
 	ms := migrate.NewMigrations()

@@ -11,8 +11,9 @@ package sqlstore
 // (settled_at NULL, qualified_at set). invites_campaign_idx serves the per-inviter
 // counts and the leaderboard.
 //
-// MariaDB and TiDB accept ADD COLUMN IF NOT EXISTS; SQLite has no such clause and
-// the migration runner takes its "duplicate column name" as already applied.
+// ADD COLUMN and CREATE INDEX on an existing table are written without IF NOT
+// EXISTS (MySQL 8 and SQLite lack it for columns, MySQL 8 for indexes); the
+// migration runner takes "already there" as applied (see alreadyApplied).
 var campaignSteps = []schemaStep{{
 	name: "20261201000201", comment: "campaigns",
 	sql: map[string][]string{
@@ -149,16 +150,16 @@ var campaignSteps = []schemaStep{{
 	sql: map[string][]string{
 		DialectMySQL: {
 			`ALTER TABLE invites
-				ADD COLUMN IF NOT EXISTS campaign_id BIGINT NULL,
-				ADD COLUMN IF NOT EXISTS hold_started_at DATETIME(6) NULL,
-				ADD COLUMN IF NOT EXISTS hold_ends_at DATETIME(6) NULL,
-				ADD COLUMN IF NOT EXISTS qualified_at DATETIME(6) NULL,
-				ADD COLUMN IF NOT EXISTS revoked_at DATETIME(6) NULL,
-				ADD COLUMN IF NOT EXISTS reason VARCHAR(32) NOT NULL DEFAULT '',
-				ADD COLUMN IF NOT EXISTS settled_at DATETIME(6) NULL`,
-			`CREATE INDEX IF NOT EXISTS invites_due_idx ON invites (status, hold_ends_at)`,
-			`CREATE INDEX IF NOT EXISTS invites_unsettled_idx ON invites (settled_at, qualified_at)`,
-			`CREATE INDEX IF NOT EXISTS invites_campaign_idx ON invites (campaign_id, inviter_id, status)`,
+				ADD COLUMN campaign_id BIGINT NULL,
+				ADD COLUMN hold_started_at DATETIME(6) NULL,
+				ADD COLUMN hold_ends_at DATETIME(6) NULL,
+				ADD COLUMN qualified_at DATETIME(6) NULL,
+				ADD COLUMN revoked_at DATETIME(6) NULL,
+				ADD COLUMN reason VARCHAR(32) NOT NULL DEFAULT '',
+				ADD COLUMN settled_at DATETIME(6) NULL`,
+			`CREATE INDEX invites_due_idx ON invites (status, hold_ends_at)`,
+			`CREATE INDEX invites_unsettled_idx ON invites (settled_at, qualified_at)`,
+			`CREATE INDEX invites_campaign_idx ON invites (campaign_id, inviter_id, status)`,
 		},
 		DialectSQLite: {
 			`ALTER TABLE invites ADD COLUMN campaign_id INTEGER NULL`,

@@ -34,7 +34,7 @@ var hooksSteps = []schemaStep{{
 				KEY audit_events_user_idx (user_id, at, id),
 				KEY audit_events_inviter_idx (inviter_id, type, at, id)
 			) ENGINE=InnoDB`,
-			`CREATE INDEX IF NOT EXISTS users_nickname_idx ON users (nickname)`,
+			`CREATE INDEX users_nickname_idx ON users (nickname)`,
 			`CREATE TABLE IF NOT EXISTS webhook_endpoints (
 				id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
 				url VARCHAR(1024) NOT NULL,
