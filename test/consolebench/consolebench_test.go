@@ -39,6 +39,12 @@ func pages(t testing.TB, c *client, campaigns []int64) []page {
 		{"campaign_edit", fmt.Sprintf("/admin/campaigns/%d", running)},
 		{"rewards", "/admin/rewards"},
 		{"rewards_filtered", fmt.Sprintf("/admin/rewards?campaign=%d&status=granted", old)},
+		{"poster_editor", fmt.Sprintf("/admin/campaigns/%d/poster", running)},
+		{"poster_preview_png", fmt.Sprintf("/admin/campaigns/%d/poster/preview.png", running)},
+		{"people_search", "/admin/people?q=" + url.QueryEscape("用户1")},
+		{"person_top_inviter", "/admin/people/1"},
+		{"webhooks", "/admin/webhooks"},
+		{"menu", "/admin/menu"},
 	}
 }
 
