@@ -80,7 +80,9 @@ type storeOut struct {
 	Outbox     application.Outbox
 	Endpoints  application.WebhookEndpoints
 	Deliveries application.WebhookDeliveries
-	Ready      httpadapter.ReadinessCheck `group:"readiness"`
+	// The console's funnel counts.
+	AuditCounts application.AuditCounter
+	Ready       httpadapter.ReadinessCheck `group:"readiness"`
 }
 
 func storePorts(db *sqlstore.DB) storeOut {
@@ -90,7 +92,8 @@ func storePorts(db *sqlstore.DB) storeOut {
 		KefuWindows: db.Chat(), PosterMedia: db.Chat(), Notices: db.Chat(),
 		Campaigns: db.Campaigns(), Lifecycle: db.InviteLifecycle(), Grants: db.Grants(), Codes: db.Codes(),
 		Audit: db.Audit(), People: db.Audit(), Outbox: db.Webhooks(), Endpoints: db.Webhooks(), Deliveries: db.Webhooks(),
-		Ready: httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
+		AuditCounts: db.Audit(),
+		Ready:       httpadapter.ReadinessCheck{Name: "storage", Check: db.Ready},
 	}
 }
 

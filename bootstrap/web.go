@@ -93,12 +93,16 @@ type campaignRoutesIn struct {
 	Rewards     *application.RewardsQuery
 	Fulfil      *application.FulfilRewardService
 	Mine        *application.MyCampaignQuery
+	Preview     *application.PosterPreviewQuery  `optional:"true"`
+	Person      *application.PersonRewardsQuery  `optional:"true"`
+	Funnel      *application.CampaignFunnelQuery `optional:"true"`
 }
 
 func (in campaignRoutesIn) services() httpadapter.CampaignServices {
 	return httpadapter.CampaignServices{
 		Create: in.Create, Update: in.Update, End: in.End, Query: in.Query, Poster: in.Poster, Codes: in.Codes,
 		Stats: in.Stats, Leaderboard: in.Leaderboard, Rewards: in.Rewards, Fulfil: in.Fulfil, Mine: in.Mine,
+		Preview: in.Preview, PersonRewards: in.Person, Funnel: in.Funnel,
 	}
 }
 

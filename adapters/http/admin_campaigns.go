@@ -26,6 +26,12 @@ type CampaignServices struct {
 	Rewards     *application.RewardsQuery
 	Fulfil      *application.FulfilRewardService
 	Mine        *application.MyCampaignQuery
+	// Preview renders the console's poster preview, PersonRewards a person's
+	// rewards on the console's person page; both optional.
+	Preview       *application.PosterPreviewQuery
+	PersonRewards *application.PersonRewardsQuery
+	// Funnel counts the dashboard funnel's contact steps; optional.
+	Funnel *application.CampaignFunnelQuery
 }
 
 // maxCodesBody bounds a code upload (about 60,000 codes of 128 bytes).

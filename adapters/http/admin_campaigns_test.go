@@ -27,7 +27,8 @@ func campaignServicesFor(s *memory.Store, clock application.Clock) CampaignServi
 		Stats:       application.NewCampaignStatsQuery(s.Campaigns(), s.InviteLifecycle(), s.Grants(), clock, time.UTC),
 		Leaderboard: application.NewCampaignLeaderboardQuery(s.Campaigns(), s.InviteLifecycle(), clock),
 		Rewards:     application.NewRewardsQuery(s.Grants()), Fulfil: application.NewFulfilRewardService(s.Grants(), s.Users(), clock),
-		Mine: application.NewMyCampaignQuery(dir, s.InviteLifecycle(), s.Grants(), clock),
+		Mine:          application.NewMyCampaignQuery(dir, s.InviteLifecycle(), s.Grants(), clock),
+		PersonRewards: application.NewPersonRewardsQuery(s.Campaigns(), s.Grants()),
 	}
 }
 

@@ -153,8 +153,12 @@ func TestAdminWebhooks(t *testing.T) {
 		e.wantAPIError(e.hookAdmin(http.MethodPost, "/admin/api/webhooks", bad.body), http.StatusBadRequest, bad.code)
 	}
 	m := e.jsonOf(e.hookAdmin(http.MethodGet, "/admin/api/webhooks", ""))
-	if items := m["items"].([]any); len(items) != 1 {
+	items := m["items"].([]any)
+	if len(items) != 1 {
 		t.Fatalf("list after refused creations: %v", m)
+	}
+	if _, shown := items[0].(map[string]any)["secret"]; shown {
+		t.Errorf("the list shows the secret again: %v", items[0])
 	}
 
 	// A message routed to the endpoint shows up in its deliveries; retry and the log work.

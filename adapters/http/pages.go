@@ -110,6 +110,7 @@ func (s *server) handleIndex(w http.ResponseWriter, r *http.Request) {
 
 type inviteeRow struct {
 	Name, Channel, ChannelLabel, When, ISO string
+	Status, StatusZh, Reason               string // set while a campaign counts the invite
 }
 
 type mePage struct {
@@ -126,10 +127,12 @@ type mePage struct {
 	CSRF      string
 	// Chat loop: deferred notices (waiting for the next chat interaction) and
 	// whether the poster route is on.
-	Notices []noticeRow
-	Poster  bool
-	Share   *shareCard
-	Follow  *followPrompt
+	Notices  []noticeRow
+	Poster   bool
+	Share    *shareCard
+	Follow   *followPrompt
+	Campaign *meCampaign // nil: no campaign runs (the page stays as without campaigns)
+	Attempts []meAttempt // friends who came and did not count, and why
 }
 
 // httpsAvatar upgrades WeChat's http avatar URLs (the host serves https too) so
@@ -189,6 +192,8 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 		Share:  s.shareFor(r, m.User),
 		Follow: s.followFor(r, m.User),
 	}
+	data.Campaign = s.meCampaignFor(r, m.User.ID)
+	data.Attempts = s.meAttemptsFor(r, m.User.ID)
 	if m.InvitedBy != nil {
 		data.InvitedBy = m.InvitedBy.DisplayName()
 	}
@@ -197,6 +202,7 @@ func (s *server) handleMePage(w http.ResponseWriter, r *http.Request) {
 			Name: displayName(it.OpenID, it.Nickname), Channel: string(it.Channel), ChannelLabel: channelLabel(it.Channel),
 			When: it.JoinedAt.In(s.loc).Format("2006-01-02 15:04"), ISO: apiTime(it.JoinedAt),
 		})
+		data.Invitees[len(data.Invitees)-1].setStatus(it.StatusAsOf(s.now()))
 	}
 	if !next.IsZero() {
 		data.NextURL = "/me?cursor=" + url.QueryEscape(next.Encode())

@@ -118,6 +118,8 @@ type server struct {
 	cspHeader string
 	router    *mux.Router // set once built; answers which methods a path allows
 	loc       *time.Location
+
+	console *console // the operators' web console at /admin/
 }
 
 // NewRouter builds the HTTP handler: every route of the contract plus mounts,
@@ -167,11 +169,15 @@ func newServer(cfg Config, svc Services, ready Probe, gatherer prometheus.Gather
 	if err != nil {
 		return nil, err
 	}
+	con, err := newConsole(cfg.SessionSecret, reg, cfg.Location)
+	if err != nil {
+		return nil, err
+	}
 	s := &server{
 		cfg: cfg, svc: svc, ready: ready, gatherer: gatherer, log: log, metrics: m,
 		cookies: newCookies(cfg.SessionSecret, u.Scheme == "https", cfg.SessionTTL),
 		revoked: newExpirySet(200000), spent: newExpirySet(200000),
-		qrcache: newPNGCache(1000), pages: p,
+		qrcache: newPNGCache(1000), pages: p, console: con,
 		origin: u.Scheme + "://" + u.Host,
 		now:    time.Now, renderQR: renderQR,
 		loc: cfg.Location,
@@ -222,6 +228,8 @@ func (s *server) handler(mounts []Mount) (http.Handler, error) {
 	r.Handle("/api/me/invitees", s.api(s.handleAPIInvitees)).Methods(get...)
 	r.Handle("/api/me/qrcode", s.api(s.handleAPIQRCode)).Methods(get...)
 	r.Handle("/api/me/attempts", s.api(s.handleAPIAttempts)).Methods(get...)
+
+	s.mountConsole(r)
 
 	admin := r.PathPrefix("/admin/api/").Subrouter()
 	admin.Use(s.requireAdmin)

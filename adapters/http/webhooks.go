@@ -21,13 +21,15 @@ type webhookCreateJSON struct {
 
 // webhookJSON is an endpoint as the admin API shows it.
 type webhookJSON struct {
-	ID             int64    `json:"id"`
-	URL            string   `json:"url"`
-	EventTypes     []string `json:"event_types"`
-	Secret         string   `json:"secret"`
-	Enabled        bool     `json:"enabled"`
-	DisabledReason *string  `json:"disabled_reason"`
-	CreatedAt      string   `json:"created_at"`
+	ID         int64    `json:"id"`
+	URL        string   `json:"url"`
+	EventTypes []string `json:"event_types"`
+	// Secret is shown once, in the answer to the creation: a list (or a console
+	// screen, or a log of admin traffic) never shows it again.
+	Secret         string  `json:"secret,omitempty"`
+	Enabled        bool    `json:"enabled"`
+	DisabledReason *string `json:"disabled_reason"`
+	CreatedAt      string  `json:"created_at"`
 }
 
 type deliveryJSON struct {
@@ -107,7 +109,9 @@ func (s *server) handleAdminWebhooks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := itemsJSON[webhookJSON]{Items: make([]webhookJSON, 0, len(es))}
 	for _, e := range es {
-		out.Items = append(out.Items, webhookOf(e))
+		item := webhookOf(e)
+		item.Secret = ""
+		out.Items = append(out.Items, item)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

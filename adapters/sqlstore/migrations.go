@@ -41,6 +41,7 @@ var schemaSteps = slices.Concat(
 	campaignSteps,
 	chatSteps,
 	hooksSteps,
+	consoleSteps,
 )
 
 // initialSteps are the first wave's schema.

@@ -20,6 +20,24 @@
       }
     });
   });
+  // Copy a reward's redeem code: the text of the element data-copy-text names.
+  document.querySelectorAll("[data-copy-text]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var el = document.getElementById(btn.getAttribute("data-copy-text"));
+      if (!el) return;
+      var done = function () { btn.textContent = "已复制"; };
+      var fallback = function () {
+        var range = document.createRange(); range.selectNodeContents(el);
+        var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        try { if (document.execCommand("copy")) done(); } catch (e) { /* left selected for a long-press */ }
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(el.textContent).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
   // The QR image may fail (WeChat unreachable): hide it and show the notice. The
   // server's placeholder is a 1x1 pixel, so a tiny image counts as a failure too.
   var qr = document.getElementById("invite-qr");
