@@ -386,6 +386,11 @@ func runMode(t testing.TB, cfg config) *result {
 		}
 		after, _ := serverStatus(ctx, statusDB)
 		res.RawDB = perOp(before, after, len(pushes))
+		for _, db := range rawDBs {
+			// Give the connections back: a shared server's max_connections must hold the
+			// instances' pools during the app phase, not 64 idle yardstick connections.
+			db.SetMaxIdleConns(1)
+		}
 		res.Raw, res.RawRetries = &ph, retries
 		logf("%s: raw inserts %.0f rows/s", res.Mode, ph.rate())
 	} else if cfg.Store == "sqlite" {
