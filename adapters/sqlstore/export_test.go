@@ -9,3 +9,10 @@ import (
 // IDBForTest exposes the handle repositories use (the transaction in ctx, else the
 // DB) to the external tests, which need raw SQL inside InTx.
 func IDBForTest(d *DB, ctx context.Context) bun.IDB { return d.idb(ctx) }
+
+// NicknameSearchSQLForTest is the people search's nickname-prefix statement as the
+// store sends it (ids only), for the EXPLAIN tests.
+func NicknameSearchSQLForTest(d *DB, prefix string) string {
+	q := d.bun.NewSelect().TableExpr("users AS u").ColumnExpr("u.id")
+	return nicknamePrefix(q, d.dialect, prefix).Limit(50).String()
+}
