@@ -63,6 +63,10 @@ func (q *CampaignStatsQuery) Stats(ctx context.Context, id domain.CampaignID) (C
 	if st.Granted, st.OutOfStock, err = q.grants.Counts(ctx, id); err != nil {
 		return CampaignStats{}, fmt.Errorf("campaign stats: grants: %w", err)
 	}
+	act, err := q.invites.CampaignActivity(ctx, id, now)
+	if err != nil {
+		return CampaignStats{}, fmt.Errorf("campaign stats: days: %w", err)
+	}
 	days := map[string]*DayStats{}
 	day := func(t time.Time) *DayStats {
 		k := t.In(q.loc).Format(time.DateOnly)
@@ -73,24 +77,22 @@ func (q *CampaignStatsQuery) Stats(ctx context.Context, id domain.CampaignID) (C
 		}
 		return d
 	}
-	err = q.invites.EachInCampaign(ctx, id, func(inv domain.Invite) error {
-		inv = inv.AsOf(now)
-		d := day(inv.CreatedAt)
-		if inv.Channel == domain.ChannelScan {
-			d.Scan++
+	for _, b := range act.Created {
+		if b.Channel == domain.ChannelScan {
+			day(b.Start).Scan += b.Count
 		} else {
-			d.Link++
+			day(b.Start).Link += b.Count
 		}
-		if !inv.QualifiedAt.IsZero() {
-			day(inv.QualifiedAt).Qualified++
+	}
+	// As of now (domain.Invite.AsOf), a pending invite whose hold has ended qualified
+	// when the hold ended.
+	for _, list := range [][]ActivityBucket{act.Qualified, act.HoldsEnded} {
+		for _, b := range list {
+			day(b.Start).Qualified += b.Count
 		}
-		if inv.Status == domain.InviteRevoked {
-			day(inv.RevokedAt).Revoked++
-		}
-		return nil
-	})
-	if err != nil {
-		return CampaignStats{}, fmt.Errorf("campaign stats: days: %w", err)
+	}
+	for _, b := range act.Revoked {
+		day(b.Start).Revoked += b.Count
 	}
 	for _, d := range days {
 		st.ByDay = append(st.ByDay, *d)

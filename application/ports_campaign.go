@@ -66,6 +66,10 @@ type InviteLifecycleRepository interface {
 	CampaignCounts(ctx context.Context, campaign domain.CampaignID, now time.Time) (InviteCounts, int, error)
 	// EachInCampaign streams the invites of a campaign, oldest first, to fn.
 	EachInCampaign(ctx context.Context, campaign domain.CampaignID, fn func(domain.Invite) error) error
+	// CampaignActivity counts a campaign's invites per UTC quarter hour (see
+	// InviteActivity), so days in any time zone are summed from a few hundred rows
+	// instead of every invite.
+	CampaignActivity(ctx context.Context, campaign domain.CampaignID, now time.Time) (InviteActivity, error)
 	// CampaignLeaderboard ranks a campaign's inviters by qualified invites as of now
 	// (ties: more pending, then lower id), with the retention of invitees recorded at
 	// or before retentionBefore.

@@ -151,6 +151,48 @@ func (r *Lifecycle) EachInCampaign(ctx context.Context, campaign domain.Campaign
 	return nil
 }
 
+// CampaignActivity implements application.InviteLifecycleRepository.
+func (r *Lifecycle) CampaignActivity(ctx context.Context, campaign domain.CampaignID, now time.Time) (application.InviteActivity, error) {
+	type key struct {
+		kind    int
+		start   int64
+		channel domain.Channel
+	}
+	counts := map[key]int{}
+	add := func(kind int, t time.Time, ch domain.Channel) {
+		q := int64(application.ActivityQuarter / time.Second)
+		s := t.Unix()
+		if s < 0 && s%q != 0 {
+			s -= q
+		}
+		counts[key{kind, s / q * q, ch}]++
+	}
+	err := r.s.with(ctx, func(st *state) error {
+		for _, inv := range st.invites {
+			if inv.CampaignID != campaign {
+				continue
+			}
+			add(0, inv.CreatedAt, inv.Channel)
+			switch {
+			case inv.HoldEnded(now):
+				add(2, inv.HoldEndsAt, "")
+			case !inv.QualifiedAt.IsZero():
+				add(1, inv.QualifiedAt, "")
+			}
+			if inv.Status == domain.InviteRevoked && !inv.RevokedAt.IsZero() {
+				add(3, inv.RevokedAt, "")
+			}
+		}
+		return nil
+	})
+	var a application.InviteActivity
+	lists := []*[]application.ActivityBucket{&a.Created, &a.Qualified, &a.HoldsEnded, &a.Revoked}
+	for k, n := range counts {
+		*lists[k.kind] = append(*lists[k.kind], application.ActivityBucket{Start: time.Unix(k.start, 0).UTC(), Channel: k.channel, Count: n})
+	}
+	return a, err
+}
+
 // CampaignLeaderboard implements application.InviteLifecycleRepository.
 func (r *Lifecycle) CampaignLeaderboard(ctx context.Context, campaign domain.CampaignID, now, retentionBefore time.Time, limit int) ([]application.CampaignLeader, error) {
 	by := map[domain.UserID]*application.CampaignLeader{}

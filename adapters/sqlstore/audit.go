@@ -152,6 +152,20 @@ func likePrefix(q string) string {
 	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(q) + "%"
 }
 
+// nicknamePrefix keeps the users whose nickname starts with prefix, ignoring ASCII case,
+// in that order (then id). MySQL's LIKE uses users_nickname_idx as it is. On SQLite
+// an ESCAPE clause turns off the LIKE optimisation (a scan and a sort of every
+// match), so there the prefix is a range on the NOCASE index: NOCASE folds ASCII
+// like LIKE does, and no valid UTF-8 text continues a prefix with the byte 0xFF
+// (written in SQL: bun would turn it into U+FFFD, which 4-byte characters pass).
+func nicknamePrefix(q *bun.SelectQuery, dialect, prefix string) *bun.SelectQuery {
+	if dialect == DialectMySQL {
+		return q.Where("u.nickname LIKE ? ESCAPE '!'", likePrefix(prefix)).OrderExpr("u.nickname ASC, u.id ASC")
+	}
+	return q.Where("u.nickname COLLATE NOCASE >= ?", prefix).Where("u.nickname COLLATE NOCASE < ? || CAST(x'ff' AS TEXT)", prefix).
+		OrderExpr("u.nickname COLLATE NOCASE ASC, u.id ASC")
+}
+
 // personRow is a user with who invited them.
 type personRow struct {
 	userRow
@@ -173,8 +187,7 @@ func (a *Audit) SearchPeople(ctx context.Context, q string, limit int) ([]applic
 	if err := query().Where("u.openid = ?", q).Limit(1).Scan(ctx, &exact); err != nil {
 		return nil, a.db.mapErr("people", err)
 	}
-	err := query().Where("u.nickname LIKE ? ESCAPE '!'", likePrefix(q)).Where("u.openid <> ?", q).
-		OrderExpr("u.nickname ASC, u.id ASC").Limit(int64(limit)).Scan(ctx, &prefix)
+	err := nicknamePrefix(query(), a.db.dialect, q).Where("u.openid <> ?", q).Limit(int64(limit)).Scan(ctx, &prefix)
 	if err != nil {
 		return nil, a.db.mapErr("people", err)
 	}

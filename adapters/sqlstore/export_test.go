@@ -21,3 +21,10 @@ func QueuedForTest(d *DB) int {
 
 // MapErrForTest classifies a driver error as the repositories do.
 func MapErrForTest(what string, err error) error { return mapErr(what, err) }
+
+// NicknameSearchSQLForTest is the people search's nickname-prefix statement as the
+// store sends it (ids only), for the EXPLAIN tests.
+func NicknameSearchSQLForTest(d *DB, prefix string) string {
+	q := d.bun.NewSelect().TableExpr("users AS u").ColumnExpr("u.id")
+	return nicknamePrefix(q, d.dialect, prefix).Limit(50).String()
+}

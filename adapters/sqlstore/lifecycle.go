@@ -151,8 +151,8 @@ func (r *InviteLifecycle) EachInCampaign(ctx context.Context, campaign domain.Ca
 }
 
 // CampaignLeaderboard implements application.InviteLifecycleRepository: the tallies
-// come from the (campaign_id, inviter_id, status) index, names and follow state are
-// joined per row.
+// come from the (campaign_id, inviter_id, status) index with the invitees' follow
+// state joined per invite; the inviters' names only to the top limit.
 func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign domain.CampaignID, now, retentionBefore time.Time, limit int) ([]application.CampaignLeader, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -166,15 +166,19 @@ func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign doma
 		StillFollowing int    `bun:"still_following"`
 	}
 	cut := dbTime(retentionBefore)
-	q := countColumns(r.db.idb(ctx).NewSelect().TableExpr("invites AS i"), "i.", now).
+	ranked := countColumns(r.db.idb(ctx).NewSelect().TableExpr("invites AS i"), "i.", now).
 		Join("LEFT JOIN users AS e ON e.id = i.invitee_id").
-		Join("LEFT JOIN users AS a ON a.id = i.inviter_id").
-		ColumnExpr("i.inviter_id, COALESCE(MAX(a.openid), '') AS openid, COALESCE(MAX(a.nickname), '') AS nickname").
+		ColumnExpr("i.inviter_id").
 		ColumnExpr("COALESCE(SUM(CASE WHEN i.created_at <= ? THEN 1 ELSE 0 END), 0) AS old_invitees", cut).
 		ColumnExpr("COALESCE(SUM(CASE WHEN i.created_at <= ? AND e.following THEN 1 ELSE 0 END), 0) AS still_following", cut).
 		Where("i.campaign_id = ?", int64(campaign)).
 		Group("i.inviter_id").
 		OrderExpr("qualified DESC, pending DESC, i.inviter_id ASC").Limit(int64(limit))
+	// The inviters' names are joined to the ranked few, not to every invite.
+	q := r.db.idb(ctx).NewSelect().TableExpr("(?) AS t", ranked).
+		Join("LEFT JOIN users AS a ON a.id = t.inviter_id").
+		ColumnExpr("t.*, COALESCE(a.openid, '') AS openid, COALESCE(a.nickname, '') AS nickname").
+		OrderExpr("t.qualified DESC, t.pending DESC, t.inviter_id ASC")
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, r.db.mapErr("campaign leaderboard", err)
 	}

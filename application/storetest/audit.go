@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -252,5 +253,18 @@ func testPeopleSearch(t *testing.T, s HookStores) {
 	}
 	if got, _ := s.People.SearchPeople(ctx, "a", 1); len(got) != 1 {
 		t.Errorf("limit 1 gave %d", len(got))
+	}
+	// Nickname order ignores ASCII case.
+	hookUser(t, s, "oZ1", "ZOb")
+	hookUser(t, s, "oZ2", "zoa")
+	hookUser(t, s, "oZ3", "Zoc")
+	for _, tc := range []struct {
+		q    string
+		want string
+	}{{"zo", "[oZ2 oZ1 oZ3]"}, {"ZOB", "[oZ1]"}} {
+		got, err := s.People.SearchPeople(ctx, tc.q, 10)
+		if g := fmt.Sprint(names(got)); err != nil || g != tc.want {
+			t.Errorf("SearchPeople(%q) = %s, %v; want %s", tc.q, g, err, tc.want)
+		}
 	}
 }

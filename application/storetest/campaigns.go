@@ -35,6 +35,7 @@ func RunCampaigns(t *testing.T, newStores func(t *testing.T) CampaignStores) {
 		{"LifecycleRoundTripAndCAS", testLifecycleCAS},
 		{"LifecycleSweepQueries", testLifecycleSweepQueries},
 		{"LifecycleCountsAndLeaderboard", testLifecycleCounts},
+		{"CampaignStatsDays", testCampaignStatsDays},
 		{"Grants", testGrants},
 		{"GrantListing", testGrantListing},
 		{"Codes", testCodes},
