@@ -3,11 +3,9 @@ package httpadapter
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -136,9 +134,6 @@ func (s *server) handleAdminInvites(w http.ResponseWriter, r *http.Request) {
 var csvHeader = []string{"id", "inviter_id", "inviter_openid", "inviter_nickname", "invitee_id", "invitee_openid",
 	"invitee_nickname", "invitee_following", "channel", "created_at", "utc_offset"}
 
-// csvTime is the created_at format: what Excel recognises as a date and time.
-const csvTime = "2006-01-02 15:04:05"
-
 // csvSafe neutralises spreadsheet formula injection: a cell a spreadsheet would
 // evaluate (=, +, -, @, or a leading tab/CR) gets a leading apostrophe.
 func csvSafe(v string) string {
@@ -148,67 +143,19 @@ func csvSafe(v string) string {
 	return v
 }
 
-// csvFlushEvery is how many rows go out per flush.
-const csvFlushEvery = 200
-
-// handleAdminInvitesCSV streams every invite as CSV, flushing as it goes. A UTF-8
-// byte order mark comes first so that Excel shows Chinese names (?bom=0 leaves it
-// out for tools that do not skip it).
-// A failure before any row is out is a JSON error; after that the response is cut
-// off (the client sees a broken transfer rather than a silently short file).
+// handleAdminInvitesCSV streams every invite as CSV (see streamCSV), times in the
+// pages' zone.
 func (s *server) handleAdminInvitesCSV(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
-	// A big export may outlast the server's WriteTimeout; give it its own budget.
-	_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Minute))
-	cw := csv.NewWriter(w)
-	started := false
-	start := func() {
-		started = true
-		h := w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Disposition", `attachment; filename="wxinvite-invites-`+s.now().UTC().Format("20060102")+`.csv"`)
-		w.WriteHeader(http.StatusOK)
-		if r.URL.Query().Get("bom") != "0" {
-			_, _ = w.Write([]byte("\xef\xbb\xbf"))
-		}
-		_ = cw.Write(csvHeader)
-	}
-	rows := 0
-	err := s.svc.Invites.Export(r.Context(), func(rec application.InviteRecord) error {
-		if !started {
-			start()
-		}
-		inv := rec.Invite
-		at := inv.CreatedAt.In(s.loc)
-		if err := cw.Write([]string{
-			strconv.FormatInt(int64(inv.ID), 10),
-			strconv.FormatInt(int64(inv.InviterID), 10), csvSafe(rec.InviterOpenID), csvSafe(displayName(rec.InviterOpenID, rec.InviterNickname)),
-			strconv.FormatInt(int64(inv.InviteeID), 10), csvSafe(rec.InviteeOpenID), csvSafe(displayName(rec.InviteeOpenID, rec.InviteeNickname)),
-			strconv.FormatBool(rec.InviteeFollowing), csvSafe(string(inv.Channel)), at.Format(csvTime), at.Format("-07:00"),
-		}); err != nil {
-			return err
-		}
-		if rows++; rows%csvFlushEvery == 0 {
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return err
-			}
-			_ = rc.Flush()
-		}
-		return r.Context().Err()
+	s.streamCSV(w, r, "invites", csvHeader, func(emit func([]string) error) error {
+		return s.svc.Invites.Export(r.Context(), func(rec application.InviteRecord) error {
+			inv := rec.Invite
+			at := inv.CreatedAt.In(s.loc)
+			return emit([]string{
+				strconv.FormatInt(int64(inv.ID), 10),
+				strconv.FormatInt(int64(inv.InviterID), 10), csvSafe(rec.InviterOpenID), csvSafe(displayName(rec.InviterOpenID, rec.InviterNickname)),
+				strconv.FormatInt(int64(inv.InviteeID), 10), csvSafe(rec.InviteeOpenID), csvSafe(displayName(rec.InviteeOpenID, rec.InviteeNickname)),
+				strconv.FormatBool(rec.InviteeFollowing), csvSafe(string(inv.Channel)), at.Format(csvTime), at.Format("-07:00"),
+			})
+		})
 	})
-	if err != nil {
-		if !started {
-			writeAPIError(w, r, err)
-			return
-		}
-		LoggerFrom(r.Context()).Error("csv export cut off", "rows", rows, "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	if !started {
-		start()
-	}
-	cw.Flush()
-	_ = rc.Flush()
 }

@@ -153,7 +153,7 @@ func TestAdminCampaignReadsAndMe(t *testing.T) {
 		t.Errorf("fulfil: %d %s", r.status, r.body)
 	}
 	e.wantAPIError(e.admin("POST", "/admin/api/rewards/999/fulfil", ""), 404, "not_found")
-	if r := e.admin("GET", "/admin/api/rewards.csv", ""); r.status != 200 || !strings.HasPrefix(r.body, "id,user_id,") || strings.Count(r.body, "\n") != 2 {
+	if r := e.admin("GET", "/admin/api/rewards.csv", ""); r.status != 200 || !strings.HasPrefix(r.body, "\xef\xbb\xbfid,user_id,") || strings.Count(r.body, "\n") != 2 {
 		t.Errorf("rewards.csv: %d %q", r.status, r.body)
 	}
 	st := e.jsonOf(e.admin("GET", fmt.Sprintf("/admin/api/campaigns/%d/stats", id), ""))

@@ -1,10 +1,8 @@
 package httpadapter
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/wxinvite/wxinvite/application"
 	"github.com/wxinvite/wxinvite/domain"
@@ -74,66 +72,28 @@ func (s *server) handleRewards(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-var rewardsCSVHeader = []string{"id", "user_id", "user_nickname", "campaign_id", "tier", "reward", "status", "code", "granted_at"}
+// rewardsCSVHeader is the first row of the rewards export; granted_at is local time
+// in the pages' zone, with its UTC offset beside it, as in the invites export.
+var rewardsCSVHeader = []string{"id", "user_id", "user_nickname", "campaign_id", "tier", "reward", "status", "code", "granted_at", "utc_offset"}
 
-// handleRewardsCSV streams the rewards like the invites export: ?bom=1 for Excel,
-// a failure after the first row cuts the transfer off.
+// handleRewardsCSV streams the rewards that match the list's filters (see streamCSV).
 func (s *server) handleRewardsCSV(w http.ResponseWriter, r *http.Request) {
 	f, err := grantFilter(r)
 	if err != nil {
 		writeAPIError(w, r, err)
 		return
 	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Minute))
-	cw := csv.NewWriter(w)
-	started := false
-	start := func() {
-		started = true
-		h := w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Disposition", `attachment; filename="wxinvite-rewards-`+s.now().UTC().Format("20060102")+`.csv"`)
-		w.WriteHeader(http.StatusOK)
-		if r.URL.Query().Get("bom") == "1" {
-			_, _ = w.Write([]byte("\xef\xbb\xbf"))
-		}
-		_ = cw.Write(rewardsCSVHeader)
-	}
-	rows := 0
-	err = s.svc.Campaigns.Rewards.Export(r.Context(), f, func(rec application.GrantRecord) error {
-		if !started {
-			start()
-		}
-		g := rec.Grant
-		if err := cw.Write([]string{
-			strconv.FormatInt(int64(g.ID), 10), strconv.FormatInt(int64(g.UserID), 10), csvSafe(displayName(rec.OpenID, rec.Nickname)),
-			strconv.FormatInt(int64(g.CampaignID), 10), strconv.Itoa(g.Tier), csvSafe(g.Reward), string(g.Status), csvSafe(g.Code),
-			apiTime(g.GrantedAt),
-		}); err != nil {
-			return err
-		}
-		if rows++; rows%csvFlushEvery == 0 {
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return err
-			}
-			_ = rc.Flush()
-		}
-		return r.Context().Err()
+	s.streamCSV(w, r, "rewards", rewardsCSVHeader, func(emit func([]string) error) error {
+		return s.svc.Campaigns.Rewards.Export(r.Context(), f, func(rec application.GrantRecord) error {
+			g := rec.Grant
+			at := g.GrantedAt.In(s.loc)
+			return emit([]string{
+				strconv.FormatInt(int64(g.ID), 10), strconv.FormatInt(int64(g.UserID), 10), csvSafe(displayName(rec.OpenID, rec.Nickname)),
+				strconv.FormatInt(int64(g.CampaignID), 10), strconv.Itoa(g.Tier), csvSafe(g.Reward), string(g.Status), csvSafe(g.Code),
+				at.Format(csvTime), at.Format("-07:00"),
+			})
+		})
 	})
-	if err != nil {
-		if !started {
-			writeAPIError(w, r, err)
-			return
-		}
-		LoggerFrom(r.Context()).Error("csv export cut off", "rows", rows, "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	if !started {
-		start()
-	}
-	cw.Flush()
 }
 
 func (s *server) handleRewardFulfil(w http.ResponseWriter, r *http.Request) {

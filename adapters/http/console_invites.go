@@ -54,8 +54,5 @@ func (s *server) handleConsoleInvites(w http.ResponseWriter, r *http.Request, cs
 // handleConsoleInvitesCSV is the admin API's export for a signed-in browser (which
 // has a cookie, not a bearer token), with the byte order mark Excel needs.
 func (s *server) handleConsoleInvitesCSV(w http.ResponseWriter, r *http.Request, _ consoleSession) {
-	q := r.URL.Query()
-	q.Set("bom", "1")
-	r.URL.RawQuery = q.Encode()
 	s.handleAdminInvitesCSV(w, r)
 }

@@ -168,8 +168,5 @@ func (s *server) handleConsoleFulfil(w http.ResponseWriter, r *http.Request, cs 
 
 // handleConsoleRewardsCSV is the admin API's rewards export for a signed-in browser.
 func (s *server) handleConsoleRewardsCSV(w http.ResponseWriter, r *http.Request, _ consoleSession) {
-	q := r.URL.Query()
-	q.Set("bom", "1")
-	r.URL.RawQuery = q.Encode()
 	s.handleRewardsCSV(w, r)
 }
