@@ -2,9 +2,7 @@ package application
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,19 +25,10 @@ type EnrichWorkerConfig struct {
 // queue is bounded, its drops are counted (Dropped, which the adapter exposes as a
 // metric) and Stop drains it on shutdown before the store closes.
 type EnrichWorker struct {
-	svc     *EnrichProfileService
-	cfg     EnrichWorkerConfig
-	log     *slog.Logger
-	queue   chan string
-	dropped atomic.Uint64
-	failed  atomic.Uint64
-
-	mu      sync.RWMutex
-	started bool
-	stopped bool
-	wg      sync.WaitGroup
-	ctx     context.Context
-	cancel  context.CancelFunc
+	svc    *EnrichProfileService
+	log    *slog.Logger
+	pool   *workerPool[string]
+	failed atomic.Uint64
 }
 
 // NewEnrichWorker builds the worker; zero config fields take the defaults. Nothing
@@ -57,80 +46,32 @@ func NewEnrichWorker(svc *EnrichProfileService, cfg EnrichWorkerConfig, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	w := &EnrichWorker{svc: svc, cfg: cfg, log: log, queue: make(chan string, cfg.Queue)}
-	w.ctx, w.cancel = context.WithCancel(context.Background())
+	w := &EnrichWorker{svc: svc, log: log}
+	w.pool = newWorkerPool("enrich worker", cfg.Workers, cfg.Queue, cfg.Timeout, w.enrich)
 	return w
 }
 
 // Start runs the workers. Calling it twice, or after Stop, does nothing.
-func (w *EnrichWorker) Start() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.started || w.stopped {
-		return
-	}
-	w.started = true
-	for range w.cfg.Workers {
-		w.wg.Add(1)
-		go w.run()
-	}
-}
+func (w *EnrichWorker) Start() { w.pool.start() }
 
 // Enqueue asks for openID's profile to be completed. It never blocks: when the queue
 // is full, or the worker is stopping, the request is dropped, counted, and false
 // is returned.
-func (w *EnrichWorker) Enqueue(openID string) bool {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	if w.stopped {
-		w.dropped.Add(1)
-		return false
-	}
-	select {
-	case w.queue <- openID:
-		return true
-	default:
-		w.dropped.Add(1)
-		return false
-	}
-}
+func (w *EnrichWorker) Enqueue(openID string) bool { return w.pool.enqueue(openID) }
 
 // Dropped is how many requests were dropped since start (queue full or stopping).
-func (w *EnrichWorker) Dropped() uint64 { return w.dropped.Load() }
+func (w *EnrichWorker) Dropped() uint64 { return w.pool.dropped.Load() }
 
 // Failed is how many enrichments ended in an error (WeChat down or slow).
 func (w *EnrichWorker) Failed() uint64 { return w.failed.Load() }
 
 // Stop refuses new requests, lets the workers finish what is queued until ctx ends,
 // then cancels what is left and waits for the workers to return.
-func (w *EnrichWorker) Stop(ctx context.Context) error {
-	w.mu.Lock()
-	if !w.stopped {
-		w.stopped = true
-		close(w.queue)
-	}
-	w.mu.Unlock()
-	done := make(chan struct{})
-	go func() { w.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		w.cancel()
-		return nil
-	case <-ctx.Done():
-		w.cancel()
-		<-done
-		return fmt.Errorf("enrich worker: stop: %w", ctx.Err())
-	}
-}
+func (w *EnrichWorker) Stop(ctx context.Context) error { return w.pool.stop(ctx) }
 
-func (w *EnrichWorker) run() {
-	defer w.wg.Done()
-	for openID := range w.queue {
-		ctx, cancel := context.WithTimeout(w.ctx, w.cfg.Timeout)
-		if err := w.svc.EnrichProfile(ctx, openID); err != nil {
-			w.failed.Add(1)
-			w.log.Warn("profile enrichment failed", OpenIDAttr(openID), "err", err)
-		}
-		cancel()
+func (w *EnrichWorker) enrich(ctx context.Context, openID string) {
+	if err := w.svc.EnrichProfile(ctx, openID); err != nil {
+		w.failed.Add(1)
+		w.log.Warn("profile enrichment failed", OpenIDAttr(openID), "err", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,100 +20,39 @@ type NoticeJob func(ctx context.Context) (n domain.Notice, ok bool, err error)
 // tried once; if it cannot go out it is deferred by the Notifier, never retried.
 type NoticeWorker struct {
 	notifier *Notifier
-	queue    chan NoticeJob
-	timeout  time.Duration
-	workers  int
-	dropped  atomic.Uint64
+	pool     *workerPool[NoticeJob]
 	failed   atomic.Uint64
 	sent     atomic.Uint64
 	deferred atomic.Uint64
-
-	mu      sync.RWMutex
-	started bool
-	stopped bool
-	wg      sync.WaitGroup
-	ctx     context.Context
-	cancel  context.CancelFunc
 }
 
 // NewNoticeWorker builds the worker (4 workers, 1024 queued jobs, 10 s per job).
 // Nothing runs until Start.
 func NewNoticeWorker(n *Notifier) *NoticeWorker {
-	w := &NoticeWorker{notifier: n, queue: make(chan NoticeJob, 1024), timeout: 10 * time.Second, workers: 4}
-	w.ctx, w.cancel = context.WithCancel(context.Background())
+	w := &NoticeWorker{notifier: n}
+	w.pool = newWorkerPool("notice worker", 4, 1024, 10*time.Second, w.do)
 	return w
 }
 
 // Start runs the workers; a second call, or one after Stop, does nothing.
-func (w *NoticeWorker) Start() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.started || w.stopped {
-		return
-	}
-	w.started = true
-	for range w.workers {
-		w.wg.Add(1)
-		go w.run()
-	}
-}
+func (w *NoticeWorker) Start() { w.pool.start() }
 
 // Enqueue queues a job without blocking; false (and counted) when full or stopping.
-func (w *NoticeWorker) Enqueue(job NoticeJob) bool {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	if w.stopped {
-		w.dropped.Add(1)
-		return false
-	}
-	select {
-	case w.queue <- job:
-		return true
-	default:
-		w.dropped.Add(1)
-		return false
-	}
-}
+func (w *NoticeWorker) Enqueue(job NoticeJob) bool { return w.pool.enqueue(job) }
 
-// Stop refuses new jobs, finishes the queued ones until ctx ends, then cancels.
+// Stop refuses new jobs, finishes the queued ones until ctx ends, then cancels. A
+// drain cut short is not an error here: a notice not sent stays deferred.
 func (w *NoticeWorker) Stop(ctx context.Context) error {
-	w.mu.Lock()
-	if !w.stopped {
-		w.stopped = true
-		close(w.queue)
-	}
-	started := w.started
-	w.mu.Unlock()
-	if !started {
-		return nil
-	}
-	done := make(chan struct{})
-	go func() { w.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		w.cancel()
-		<-done
-	}
-	w.cancel()
+	_ = w.pool.stop(ctx)
 	return nil
 }
 
 // Stats reports jobs dropped, failed, sent as kefu and deferred since start.
 func (w *NoticeWorker) Stats() (dropped, failed, sent, deferred uint64) {
-	return w.dropped.Load(), w.failed.Load(), w.sent.Load(), w.deferred.Load()
+	return w.pool.dropped.Load(), w.failed.Load(), w.sent.Load(), w.deferred.Load()
 }
 
-func (w *NoticeWorker) run() {
-	defer w.wg.Done()
-	for job := range w.queue {
-		w.do(job)
-	}
-}
-
-func (w *NoticeWorker) do(job NoticeJob) {
-	ctx, cancel := context.WithTimeout(w.ctx, w.timeout)
-	defer cancel()
+func (w *NoticeWorker) do(ctx context.Context, job NoticeJob) {
 	n, ok, err := job(ctx)
 	if err != nil {
 		w.failed.Add(1)
