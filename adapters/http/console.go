@@ -41,6 +41,9 @@ type console struct {
 	signins *prometheus.CounterVec
 	sleep   func(r *http.Request, d time.Duration) // tests record instead of waiting
 	dash    *dashMemo
+	// dashReads times every fresh read of the dashboard's figures (a memo miss), so
+	// an operator sees what a miss costs and how often the memo spares one.
+	dashReads prometheus.Histogram
 }
 
 func newConsole(secret []byte, reg prometheus.Registerer, loc *time.Location) (*console, error) {
@@ -67,9 +70,17 @@ func newConsole(secret []byte, reg prometheus.Registerer, loc *time.Location) (*
 	for _, res := range []string{"ok", "wrong_token", "csrf"} {
 		signins.WithLabelValues(res) // present at zero, so rate() alerts work from the start
 	}
+	dashReads := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "wxinvite_console_dashboard_read_seconds",
+		Help:    "Fresh reads of the console dashboard's figures (misses of the per-instance memo) and how long each took.",
+		Buckets: []float64{.01, .025, .05, .075, .1, .25, .5, 1, 2.5},
+	})
+	if err := register(reg, &dashReads); err != nil {
+		return nil, err
+	}
 	return &console{
 		pages: p, loc: loc, session: codec("console", ConsoleSessionTTL), pre: codec("console-pre", consolePreTTL),
-		signins: signins, sleep: sleepRequest, dash: newDashMemo(),
+		signins: signins, sleep: sleepRequest, dash: newDashMemo(), dashReads: dashReads,
 	}, nil
 }
 

@@ -54,10 +54,12 @@ func (s *server) handleConsoleDashboard(w http.ResponseWriter, r *http.Request, 
 	p, ok := s.console.dash.get(key, now)
 	if !ok {
 		var err error
+		start := time.Now()
 		if p, err = s.dashboardData(r); err != nil {
 			s.renderConsoleError(w, r, cs, statusOf(err), "数据暂时无法读取", "请稍后刷新重试。", err)
 			return
 		}
+		s.console.dashReads.Observe(time.Since(start).Seconds())
 		p.ReadAt = now
 		s.console.dash.put(key, p, now)
 	}

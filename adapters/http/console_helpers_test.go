@@ -117,6 +117,21 @@ func (e *env) metricValue(name, label, value string) float64 {
 	return 0
 }
 
+// histogramCount is how many observations the histogram name holds.
+func (e *env) histogramCount(name string) uint64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	return 0
+}
+
 // wantConsolePage checks a console page answered 200 as HTML under the strict CSP
 // and contains every snippet.
 func wantConsolePage(t *testing.T, r resp, snippets ...string) {

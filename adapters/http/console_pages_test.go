@@ -37,8 +37,14 @@ func TestConsoleDashboard(t *testing.T) {
 	// Within consoleDashboardTTL the page shows the figures it read, and says when.
 	e.clock.Advance(consoleDashboardTTL - time.Second)
 	wantConsolePage(t, e.get(c, "/admin/"), `id="stat-users">0<`, `<time datetime="2026-03-01T08:00:00Z">16:00:00</time>`)
+	if n := e.histogramCount("wxinvite_console_dashboard_read_seconds"); n != 1 { // the sign-in's landing; the views after it are served from the memo
+		t.Fatalf("fresh reads within the TTL: %d, want 1", n)
+	}
 	e.clock.Advance(time.Second)
 	r := e.get(c, "/admin/")
+	if n := e.histogramCount("wxinvite_console_dashboard_read_seconds"); n != 2 {
+		t.Fatalf("fresh reads once the TTL is over: %d, want 2", n)
+	}
 	wantConsolePage(t, r, `id="stat-users">5<`, `id="stat-invites">4<`, `id="stat-link">4<`, `id="stat-scan">0<`, `id="stat-followers">0<`,
 		`<td class="num">1</td><td>Alice</td><td class="num">3</td>`, `<td class="num">2</td><td>Bob</td><td class="num">1</td>`,
 		`aria-current="page">概览`)
