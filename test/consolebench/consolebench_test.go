@@ -150,9 +150,13 @@ func run(b *testing.B, dbURL string, open func() (*bunDB, error)) {
 	}
 	b.Logf("seeded %d users, %d invites, %d campaigns in %s", full.Users, full.Invites, len(campaigns), time.Since(start).Round(time.Millisecond))
 	c := signIn(b, inst.URL)
+	var names []string
+	results := map[string]*result{}
 	for _, p := range pages(b, c, campaigns) {
-		b.Run(p.name, func(b *testing.B) { measure(b, c, p) })
+		names, results[p.name] = append(names, p.name), &result{}
+		b.Run(p.name, func(b *testing.B) { measure(b, c, p, results[p.name]) })
 	}
+	judge(b, names, results)
 }
 
 func BenchmarkConsolePagesSQLite(b *testing.B) {
