@@ -13,7 +13,7 @@ import (
 var _ application.AuditCounter = (*Audit)(nil)
 
 // CountTypes implements application.AuditCounter from the audit_events_type_at
-// index (type, at): one range per type.
+// index (type, at): one range per type. It is a report (rdb).
 func (a *Audit) CountTypes(ctx context.Context, types []domain.AuditType, from, to time.Time) (map[domain.AuditType]int, error) {
 	out := map[domain.AuditType]int{}
 	if len(types) == 0 {
@@ -27,7 +27,7 @@ func (a *Audit) CountTypes(ctx context.Context, types []domain.AuditType, from, 
 		Type string `bun:"type"`
 		N    int    `bun:"n"`
 	}
-	q := a.db.idb(ctx).NewSelect().TableExpr("audit_events").ColumnExpr("type, COUNT(*) AS n").
+	q := a.db.rdb(ctx).NewSelect().TableExpr("audit_events").ColumnExpr("type, COUNT(*) AS n").
 		Where("type IN (?)", bun.In(names)).Where("at >= ?", dbTime(from))
 	if !to.IsZero() {
 		q = q.Where("at < ?", dbTime(to))

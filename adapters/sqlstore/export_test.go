@@ -28,3 +28,12 @@ func NicknameSearchSQLForTest(d *DB, prefix string) string {
 	q := d.bun.NewSelect().TableExpr("users AS u").ColumnExpr("u.id")
 	return nicknamePrefix(q, d.dialect, prefix).Limit(50).String()
 }
+
+// ReportDBForTest is the handle reports read on outside a transaction: the
+// read-only pool on a SQLite file, else the store's pool.
+func ReportDBForTest(d *DB) *bun.DB {
+	if d.read != nil {
+		return d.read
+	}
+	return d.bun
+}

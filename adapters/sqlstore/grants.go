@@ -88,9 +88,9 @@ func (r *Grants) ByUser(ctx context.Context, user domain.UserID, campaign domain
 	return out, nil
 }
 
-// Counts implements application.GrantRepository.
+// Counts implements application.GrantRepository, as a report (rdb).
 func (r *Grants) Counts(ctx context.Context, campaign domain.CampaignID) (granted, outOfStock int, err error) {
-	err = r.db.idb(ctx).NewSelect().Model((*grantRow)(nil)).
+	err = r.db.rdb(ctx).NewSelect().Model((*grantRow)(nil)).
 		ColumnExpr("COALESCE(SUM(CASE WHEN status <> ? THEN 1 ELSE 0 END), 0)", string(domain.GrantOutOfStock)).
 		ColumnExpr("COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0)", string(domain.GrantOutOfStock)).
 		Where("campaign_id = ?", int64(campaign)).Scan(ctx, &granted, &outOfStock)

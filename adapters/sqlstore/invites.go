@@ -104,13 +104,13 @@ func (r *Invites) CountByInviter(ctx context.Context, inviter domain.UserID) (in
 	return int(n), r.db.mapErr("invite count", err)
 }
 
-// CountByChannel implements application.InviteRepository.
+// CountByChannel implements application.InviteRepository, as a report (rdb).
 func (r *Invites) CountByChannel(ctx context.Context) (map[domain.Channel]int, error) {
 	var rows []struct {
 		Channel string `bun:"channel"`
 		N       int    `bun:"n"`
 	}
-	err := r.db.idb(ctx).NewSelect().Model((*inviteRow)(nil)).
+	err := r.db.rdb(ctx).NewSelect().Model((*inviteRow)(nil)).
 		ColumnExpr("channel, COUNT(*) AS n").Group("channel").Scan(ctx, &rows)
 	if err != nil {
 		return nil, r.db.mapErr("invite counts", err)
@@ -122,8 +122,9 @@ func (r *Invites) CountByChannel(ctx context.Context) (map[domain.Channel]int, e
 	return out, nil
 }
 
-// Leaderboard implements application.InviteRepository: counts come from the
-// (inviter_id, created_at, id) index; names are joined only for the top rows.
+// Leaderboard implements application.InviteRepository, as a report (rdb): counts
+// come from the (inviter_id, created_at, id) index; names are joined only for the
+// top rows.
 func (r *Invites) Leaderboard(ctx context.Context, limit int) ([]application.LeaderboardEntry, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -134,7 +135,7 @@ func (r *Invites) Leaderboard(ctx context.Context, limit int) ([]application.Lea
 		OpenID    string `bun:"openid"`
 		Nickname  string `bun:"nickname"`
 	}
-	idb := r.db.idb(ctx)
+	idb := r.db.rdb(ctx)
 	top := idb.NewSelect().TableExpr("invites").
 		ColumnExpr("inviter_id, COUNT(*) AS n").Group("inviter_id").
 		OrderExpr("n DESC, inviter_id ASC").Limit(int64(limit))

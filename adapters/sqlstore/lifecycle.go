@@ -114,13 +114,13 @@ func (r *InviteLifecycle) InviterCounts(ctx context.Context, inviter domain.User
 	return row.counts(), nil
 }
 
-// CampaignCounts implements application.InviteLifecycleRepository.
+// CampaignCounts implements application.InviteLifecycleRepository, as a report (rdb).
 func (r *InviteLifecycle) CampaignCounts(ctx context.Context, campaign domain.CampaignID, now time.Time) (application.InviteCounts, int, error) {
 	var row struct {
 		countsRow
 		Participants int `bun:"participants"`
 	}
-	q := countColumns(r.db.idb(ctx).NewSelect().Model((*inviteRow)(nil)), "", now).
+	q := countColumns(r.db.rdb(ctx).NewSelect().Model((*inviteRow)(nil)), "", now).
 		ColumnExpr("COUNT(DISTINCT inviter_id) AS participants").
 		Where("campaign_id = ?", int64(campaign))
 	if err := q.Scan(ctx, &row); err != nil {
@@ -150,9 +150,10 @@ func (r *InviteLifecycle) EachInCampaign(ctx context.Context, campaign domain.Ca
 	return r.db.mapErr("invites", rows.Err())
 }
 
-// CampaignLeaderboard implements application.InviteLifecycleRepository: the tallies
-// come from the (campaign_id, inviter_id, status) index with the invitees' follow
-// state joined per invite; the inviters' names only to the top limit.
+// CampaignLeaderboard implements application.InviteLifecycleRepository, as a report
+// (rdb): the tallies come from the (campaign_id, inviter_id, status) index with the
+// invitees' follow state joined per invite; the inviters' names only to the top
+// limit.
 func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign domain.CampaignID, now, retentionBefore time.Time, limit int) ([]application.CampaignLeader, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -166,7 +167,8 @@ func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign doma
 		StillFollowing int    `bun:"still_following"`
 	}
 	cut := dbTime(retentionBefore)
-	ranked := countColumns(r.db.idb(ctx).NewSelect().TableExpr("invites AS i"), "i.", now).
+	db := r.db.rdb(ctx)
+	ranked := countColumns(db.NewSelect().TableExpr("invites AS i"), "i.", now).
 		Join("LEFT JOIN users AS e ON e.id = i.invitee_id").
 		ColumnExpr("i.inviter_id").
 		ColumnExpr("COALESCE(SUM(CASE WHEN i.created_at <= ? THEN 1 ELSE 0 END), 0) AS old_invitees", cut).
@@ -175,7 +177,7 @@ func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign doma
 		Group("i.inviter_id").
 		OrderExpr("qualified DESC, pending DESC, i.inviter_id ASC").Limit(int64(limit))
 	// The inviters' names are joined to the ranked few, not to every invite.
-	q := r.db.idb(ctx).NewSelect().TableExpr("(?) AS t", ranked).
+	q := db.NewSelect().TableExpr("(?) AS t", ranked).
 		Join("LEFT JOIN users AS a ON a.id = t.inviter_id").
 		ColumnExpr("t.*, COALESCE(a.openid, '') AS openid, COALESCE(a.nickname, '') AS nickname").
 		OrderExpr("t.qualified DESC, t.pending DESC, t.inviter_id ASC")

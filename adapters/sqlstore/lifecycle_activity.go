@@ -20,10 +20,10 @@ func quarterExpr(dialect, col string) string {
 	return "CAST(strftime('%s', " + col + ") AS INTEGER) / 900"
 }
 
-// CampaignActivity implements application.InviteLifecycleRepository: one pass over
-// the campaign's invites (index invites_campaign_idx), grouped by the quarters of
-// all four instants at once (a few hundred groups: one read of each row instead of
-// one per instant), then summed per instant here.
+// CampaignActivity implements application.InviteLifecycleRepository, as a report
+// (rdb): one pass over the campaign's invites (index invites_campaign_idx), grouped
+// by the quarters of all four instants at once (a few hundred groups: one read of
+// each row instead of one per instant), then summed per instant here.
 func (r *InviteLifecycle) CampaignActivity(ctx context.Context, campaign domain.CampaignID, now time.Time) (application.InviteActivity, error) {
 	b := func(col string) string { return quarterExpr(r.db.dialect, col) }
 	pending, revoked, at := string(domain.InvitePending), string(domain.InviteRevoked), dbTime(now)
@@ -35,7 +35,7 @@ func (r *InviteLifecycle) CampaignActivity(ctx context.Context, campaign domain.
 		Revoked   sql.NullInt64 `bun:"rq"`
 		N         int           `bun:"n"`
 	}
-	err := r.db.idb(ctx).NewSelect().Model((*inviteRow)(nil)).
+	err := r.db.rdb(ctx).NewSelect().Model((*inviteRow)(nil)).
 		ColumnExpr(b("created_at")+" AS cq, channel").
 		ColumnExpr("CASE WHEN status = ? AND hold_ends_at <= ? THEN "+b("hold_ends_at")+" END AS dq", pending, at).
 		ColumnExpr("CASE WHEN qualified_at IS NOT NULL AND NOT (status = ? AND hold_ends_at IS NOT NULL AND hold_ends_at <= ?) THEN "+

@@ -23,7 +23,8 @@ import (
 // Options tunes a store; the zero value is production-ready.
 type Options struct {
 	// MaxOpenConns bounds the MySQL connection pool (default 50). SQLite always uses
-	// one connection: it serialises writers, so no request ever sees SQLITE_BUSY.
+	// one connection for everything but reports: it serialises writers, so no request
+	// ever sees SQLITE_BUSY; reports read on a small read-only pool (readers.go).
 	MaxOpenConns int
 	// MaxTxAttempts bounds how often InTx runs a transaction that keeps losing
 	// deadlocks or cluster certification conflicts (default 8).
@@ -36,7 +37,10 @@ type Options struct {
 // DB is an open store: the connection pool, the dialect, and the transactor. The
 // repositories are views on it (Users, Invites, QRCodes, Tokens).
 type DB struct {
-	bun     *bun.DB
+	bun *bun.DB
+	// read is the read-only pool for reports on a SQLite file (readers.go); nil on
+	// MySQL and in memory, where reports use bun.
+	read    *bun.DB
 	dialect string
 	opts    Options
 	galera  bool
@@ -115,6 +119,13 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
+	if t.dialect == DialectSQLite && t.sqlitePath != ":memory:" {
+		// After the writer's Ping: the file exists and is in WAL mode.
+		if d.read, err = openSQLiteReaders(t.sqlitePath); err != nil {
+			_ = d.Close()
+			return nil, err
+		}
+	}
 	return d, nil
 }
 
@@ -169,6 +180,9 @@ func unavailable(err error, format string, args ...any) error {
 func (d *DB) Close() error {
 	if d.group != nil {
 		d.group.close()
+	}
+	if d.read != nil {
+		_ = d.read.Close()
 	}
 	return d.bun.Close()
 }

@@ -95,8 +95,9 @@ func (r *Users) SetFollowing(ctx context.Context, id domain.UserID, following bo
 
 // Counts implements application.UserRepository. It counts with a query rather than
 // keeping counters: a counter row updated by every instance is a hot spot on a cluster.
+// It is a report (rdb).
 func (r *Users) Counts(ctx context.Context) (users, followers int, err error) {
-	err = r.db.idb(ctx).NewSelect().Model((*userRow)(nil)).
+	err = r.db.rdb(ctx).NewSelect().Model((*userRow)(nil)).
 		ColumnExpr("COUNT(*)").
 		ColumnExpr("COALESCE(SUM(CASE WHEN following THEN 1 ELSE 0 END), 0)").
 		Scan(ctx, &users, &followers)

@@ -1,0 +1,59 @@
+package sqlstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wxinvite/wxinvite/adapters/sqlstore"
+	"github.com/wxinvite/wxinvite/adapters/sqlstore/sqltest"
+)
+
+// TestReportsReadBesideTheWriter: on a SQLite file a report (the user counts)
+// answers while a transaction holds the store's one writer connection, and sees the
+// last commit; inside the transaction it sees the transaction's own writes; after
+// the commit it sees them from outside too. Without the read-only pool the outside
+// read would wait for the writer connection until its context ran out.
+func TestReportsReadBesideTheWriter(t *testing.T) {
+	t.Parallel()
+	db := sqltest.Open(t, sqltest.SQLiteURL(t), sqlstore.Options{})
+	ctx := context.Background()
+	if _, err := db.Users().Create(ctx, newTestUser("oCommitted")); err != nil {
+		t.Fatal(err)
+	}
+	err := db.InTx(ctx, func(txCtx context.Context) error {
+		if _, err := db.Users().Create(txCtx, newTestUser("oInFlight")); err != nil {
+			return err
+		}
+		// Another request's context: no transaction in it. The deadline only stops a
+		// read that waits for the writer connection from hanging the test.
+		other, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if users, _, err := db.Users().Counts(other); err != nil || users != 1 {
+			t.Errorf("report beside an open transaction = %d, %v; want the 1 committed user", users, err)
+		}
+		if users, _, err := db.Users().Counts(txCtx); err != nil || users != 2 {
+			t.Errorf("report inside the transaction = %d, %v; want 2 with its own write", users, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if users, _, err := db.Users().Counts(ctx); err != nil || users != 2 {
+		t.Errorf("report after the commit = %d, %v; want 2", users, err)
+	}
+}
+
+// TestReportPoolRefusesWrites: the read-only pool cannot write, so SQLite keeps its
+// one writer however a report's handle is used.
+func TestReportPoolRefusesWrites(t *testing.T) {
+	t.Parallel()
+	db := sqltest.Open(t, sqltest.SQLiteURL(t), sqlstore.Options{})
+	ctx := context.Background()
+	_, err := sqlstore.ReportDBForTest(db).ExecContext(ctx, "CREATE TABLE report_scratch (a INTEGER)")
+	if err == nil || !strings.Contains(err.Error(), "readonly") {
+		t.Fatalf("write on the report pool: %v; want SQLite's readonly refusal", err)
+	}
+}
