@@ -114,7 +114,8 @@ func (r *InviteLifecycle) InviterCounts(ctx context.Context, inviter domain.User
 	return row.counts(), nil
 }
 
-// CampaignCounts implements application.InviteLifecycleRepository, as a report (rdb).
+// CampaignCounts implements application.InviteLifecycleRepository, as a report
+// (rdb) read from invites_campaign_cover_idx alone.
 func (r *InviteLifecycle) CampaignCounts(ctx context.Context, campaign domain.CampaignID, now time.Time) (application.InviteCounts, int, error) {
 	var row struct {
 		countsRow
@@ -151,9 +152,10 @@ func (r *InviteLifecycle) EachInCampaign(ctx context.Context, campaign domain.Ca
 }
 
 // CampaignLeaderboard implements application.InviteLifecycleRepository, as a report
-// (rdb): the tallies come from the (campaign_id, inviter_id, status) index with the
-// invitees' follow state joined per invite; the inviters' names only to the top
-// limit.
+// (rdb): the tallies come from invites_campaign_cover_idx alone, in inviter order;
+// the invitees' follow state is joined only to invites old enough for the retention
+// figure (a running campaign's recent invites need no user read), and the inviters'
+// names only to the top limit.
 func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign domain.CampaignID, now, retentionBefore time.Time, limit int) ([]application.CampaignLeader, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -169,7 +171,7 @@ func (r *InviteLifecycle) CampaignLeaderboard(ctx context.Context, campaign doma
 	cut := dbTime(retentionBefore)
 	db := r.db.rdb(ctx)
 	ranked := countColumns(db.NewSelect().TableExpr("invites AS i"), "i.", now).
-		Join("LEFT JOIN users AS e ON e.id = i.invitee_id").
+		Join("LEFT JOIN users AS e ON e.id = i.invitee_id AND i.created_at <= ?", cut).
 		ColumnExpr("i.inviter_id").
 		ColumnExpr("COALESCE(SUM(CASE WHEN i.created_at <= ? THEN 1 ELSE 0 END), 0) AS old_invitees", cut).
 		ColumnExpr("COALESCE(SUM(CASE WHEN i.created_at <= ? AND e.following THEN 1 ELSE 0 END), 0) AS still_following", cut).

@@ -42,6 +42,7 @@ var schemaSteps = slices.Concat(
 	chatSteps,
 	hooksSteps,
 	consoleSteps,
+	reportSteps,
 )
 
 // initialSteps are the first wave's schema.
@@ -168,13 +169,14 @@ var initialSteps = []schemaStep{{
 
 // alreadyApplied reports whether a DDL error only says the change is already there.
 // Neither SQLite nor MySQL 8 has ADD COLUMN IF NOT EXISTS, and MySQL 8 has no CREATE
-// INDEX IF NOT EXISTS (MariaDB and TiDB have both), so those steps are written
-// without the clause, and re-running one after an interrupted run fails with
-// "duplicate column name" (SQLite), 1060 or 1061 (MySQL), which means done.
+// INDEX IF NOT EXISTS or DROP INDEX IF EXISTS (MariaDB and TiDB have them), so
+// those steps are written without the clause, and re-running one after an
+// interrupted run fails with "duplicate column name" (SQLite), 1060, 1061 or 1091
+// (MySQL), which means done.
 func alreadyApplied(err error) bool {
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == mysqlDuplicateColumn || me.Number == mysqlDuplicateKeyName
+		return me.Number == mysqlDuplicateColumn || me.Number == mysqlDuplicateKeyName || me.Number == mysqlCantDropKey
 	}
 	return strings.Contains(err.Error(), "duplicate column name")
 }
@@ -183,6 +185,7 @@ func alreadyApplied(err error) bool {
 const (
 	mysqlDuplicateColumn  = 1060 // ER_DUP_FIELDNAME
 	mysqlDuplicateKeyName = 1061 // ER_DUP_KEYNAME
+	mysqlCantDropKey      = 1091 // ER_CANT_DROP_FIELD_OR_KEY: the index to drop is gone
 )
 
 func (d *DB) migrator() *migrate.Migrator {

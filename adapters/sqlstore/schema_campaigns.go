@@ -8,8 +8,9 @@ package sqlstore
 // Indexes serve the sweep, which runs every few seconds on every instance:
 // invites_due_idx finds holds that ended (status, hold_ends_at) and
 // invites_unsettled_idx finds qualified invites whose rewards are not checked yet
-// (settled_at NULL, qualified_at set). invites_campaign_idx serves the per-inviter
-// counts and the leaderboard.
+// (settled_at NULL, qualified_at set). invites_campaign_idx served the per-inviter
+// counts and the leaderboard (since replaced by invites_campaign_cover_idx, see
+// schema_reports.go).
 //
 // ADD COLUMN and CREATE INDEX on an existing table are written without IF NOT
 // EXISTS (MySQL 8 and SQLite lack it for columns, MySQL 8 for indexes); the
