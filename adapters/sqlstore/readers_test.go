@@ -8,6 +8,7 @@ import (
 
 	"github.com/wxinvite/wxinvite/adapters/sqlstore"
 	"github.com/wxinvite/wxinvite/adapters/sqlstore/sqltest"
+	"github.com/wxinvite/wxinvite/domain"
 )
 
 // TestReportsReadBesideTheWriter: on a SQLite file a report (the user counts)
@@ -55,5 +56,38 @@ func TestReportPoolRefusesWrites(t *testing.T) {
 	_, err := sqlstore.ReportDBForTest(db).ExecContext(ctx, "CREATE TABLE report_scratch (a INTEGER)")
 	if err == nil || !strings.Contains(err.Error(), "readonly") {
 		t.Fatalf("write on the report pool: %v; want SQLite's readonly refusal", err)
+	}
+}
+
+// TestCountByChannelNamesEveryChannel: the counts add up to every invite even when
+// a row carries a channel other than link and scan (SQLite then groups, as MySQL
+// always does).
+func TestCountByChannelNamesEveryChannel(t *testing.T) {
+	t.Parallel()
+	for name, url := range map[string]func(testing.TB) string{
+		"sqlite": sqltest.SQLiteURL, "memory": func(testing.TB) string { return "sqlite::memory:" }, "mysql": sqltest.MySQLURL,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			db := sqltest.Open(t, url(t), sqlstore.Options{})
+			ctx := context.Background()
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			for i, ch := range []string{"link", "scan", "scan", "mail"} {
+				if _, err := db.Bun().ExecContext(ctx, "INSERT INTO invites (inviter_id, invitee_id, channel, status, created_at) VALUES (?, ?, ?, 'counted', ?)",
+					1, i+2, ch, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := db.Invites().CountByChannel(ctx)
+			if err != nil || len(got) != 3 || got[domain.ChannelLink] != 1 || got[domain.ChannelScan] != 2 || got["mail"] != 1 {
+				t.Fatalf("CountByChannel = %v, %v; want link 1, scan 2, mail 1", got, err)
+			}
+			if _, err := db.Bun().ExecContext(ctx, "DELETE FROM invites WHERE channel = 'mail'"); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.Invites().CountByChannel(ctx); err != nil || len(got) != 2 || got[domain.ChannelLink] != 1 || got[domain.ChannelScan] != 2 {
+				t.Fatalf("CountByChannel = %v, %v; want link 1, scan 2", got, err)
+			}
+		})
 	}
 }
