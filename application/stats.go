@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/wxinvite/wxinvite/domain"
 )
@@ -27,13 +28,25 @@ func NewStatsQuery(users UserRepository, invites InviteRepository) *StatsQuery {
 	return &StatsQuery{users: users, invites: invites}
 }
 
-// Stats counts users, followers and invites by channel.
+// Stats counts users, followers and invites by channel. The two counts read
+// different tables and each reads all of its table, so they run side by side: the
+// stores answer each on its own connection where they have several.
 func (q *StatsQuery) Stats(ctx context.Context) (Stats, error) {
-	users, followers, err := q.users.Counts(ctx)
-	if err != nil {
-		return Stats{}, fmt.Errorf("stats: users: %w", err)
-	}
+	var (
+		users, followers int
+		userErr          error
+		wg               sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		users, followers, userErr = q.users.Counts(ctx)
+	}()
 	by, err := q.invites.CountByChannel(ctx)
+	wg.Wait()
+	if userErr != nil {
+		return Stats{}, fmt.Errorf("stats: users: %w", userErr)
+	}
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: invites: %w", err)
 	}
