@@ -28,3 +28,9 @@ func NicknameSearchSQLForTest(d *DB, prefix string) string {
 	q := d.bun.NewSelect().TableExpr("users AS u").ColumnExpr("u.id")
 	return nicknamePrefix(q, d.dialect, prefix).Limit(50).String()
 }
+
+// LaterForTest queues a raw statement as a deferred append (deferred.go), so the
+// tests can make one fail at commit.
+func LaterForTest(d *DB, ctx context.Context, query string) error {
+	return d.later(ctx, d.bun.NewRaw(query))
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/url"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,8 +21,10 @@ import (
 
 // Options tunes a store; the zero value is production-ready.
 type Options struct {
-	// MaxOpenConns bounds the MySQL connection pool (default 50). SQLite always uses
-	// one connection: it serialises writers, so no request ever sees SQLITE_BUSY.
+	// MaxOpenConns bounds the MySQL connections of one instance (default 50): three
+	// quarters for transactions, the rest for reads and single writes (txconn.go).
+	// SQLite always uses one connection: it serialises writers, so no request ever
+	// sees SQLITE_BUSY.
 	MaxOpenConns int
 	// MaxTxAttempts bounds how often InTx runs a transaction that keeps losing
 	// deadlocks or cluster certification conflicts (default 8).
@@ -42,6 +43,9 @@ type DB struct {
 	galera  bool
 	// group coalesces concurrent transactions on SQLite (groupcommit.go); nil on MySQL.
 	group *grouper
+	// txbun is MySQL's pool for transactions, its sessions in autocommit=0
+	// (txconn.go); nil on SQLite.
+	txbun *bun.DB
 
 	retries   atomic.Uint64
 	conflicts atomic.Uint64
@@ -97,16 +101,18 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 				t.mysql.Params["wsrep_sync_wait"] = "3"
 			}
 		}
-		conn, err := mysql.NewConnector(t.mysql)
+		txConns, otherConns := splitConns(opts.MaxOpenConns)
+		sqldb, err := openMySQL(t.mysql, otherConns, nil)
 		if err != nil {
-			return nil, application.Errorf(application.KindInvalid, "invalid_database_url", err, "WXINVITE_DATABASE_URL: %v", err)
+			return nil, err
 		}
-		sqldb := sql.OpenDB(conn)
-		sqldb.SetMaxOpenConns(opts.MaxOpenConns)
-		sqldb.SetMaxIdleConns(opts.MaxOpenConns)
-		sqldb.SetConnMaxLifetime(5 * time.Minute)
-		sqldb.SetConnMaxIdleTime(time.Minute)
 		d.bun = bun.NewDB(sqldb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
+		txdb, err := openMySQL(t.mysql, txConns, map[string]string{"autocommit": "0"})
+		if err != nil {
+			_ = d.bun.Close()
+			return nil, err
+		}
+		d.txbun = bun.NewDB(txdb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
 	}
 	if err := d.Ping(ctx); err != nil {
 		_ = d.Close()
@@ -169,6 +175,12 @@ func unavailable(err error, format string, args ...any) error {
 func (d *DB) Close() error {
 	if d.group != nil {
 		d.group.close()
+	}
+	if d.txbun != nil {
+		if err := d.txbun.Close(); err != nil {
+			_ = d.bun.Close()
+			return err
+		}
 	}
 	return d.bun.Close()
 }
