@@ -65,7 +65,7 @@ func (d *DB) connTx(ctx context.Context, fn func(ctx context.Context) error) err
 	if err != nil {
 		return d.mapErr("transaction", err)
 	}
-	pend := &pending{tx: conn}
+	pend := &pending{tx: conn, oneByOne: d.galera}
 	err = runUnit(context.WithValue(ctx, txKey{}, txValue{db: d, tx: conn, pend: pend}), fn)
 	if err == nil {
 		err = pend.commit(ctx)
