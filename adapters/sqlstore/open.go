@@ -43,6 +43,9 @@ type DB struct {
 	galera  bool
 	// group coalesces concurrent transactions on SQLite (groupcommit.go); nil on MySQL.
 	group *grouper
+	// rbun is SQLite's read-only pool for reads outside transactions
+	// (sqlite_readers.go); nil on MySQL and for :memory:.
+	rbun *bun.DB
 	// txbun is MySQL's pool for transactions, its sessions in autocommit=0
 	// (txconn.go); nil on SQLite.
 	txbun *bun.DB
@@ -82,6 +85,12 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		sqldb.SetConnMaxLifetime(0)
 		sqldb.SetConnMaxIdleTime(0)
 		d.bun = bun.NewDB(sqldb, sqlitedialect.New())
+		if t.sqlitePath != ":memory:" {
+			if d.rbun, err = openSQLiteReaders(t.sqlitePath); err != nil {
+				_ = d.bun.Close()
+				return nil, unavailable(err, "cannot open sqlite database %q", t.sqlitePath)
+			}
+		}
 		d.group = newGrouper(d)
 	case DialectMySQL:
 		if d.galera, err = detectGalera(ctx, t.mysql); err != nil {
@@ -175,6 +184,9 @@ func unavailable(err error, format string, args ...any) error {
 func (d *DB) Close() error {
 	if d.group != nil {
 		d.group.close()
+	}
+	if d.rbun != nil {
+		_ = d.rbun.Close()
 	}
 	if d.txbun != nil {
 		if err := d.txbun.Close(); err != nil {

@@ -25,9 +25,14 @@ type txValue struct {
 
 // idb returns the transaction carried by ctx when it belongs to this database, else
 // the database itself, so every repository call joins the caller's transaction.
+// Outside a transaction it is for reads only: on a SQLite file it is the read
+// pool (sqlite_readers.go); writes go through write, exec or InTx.
 func (d *DB) idb(ctx context.Context) bun.IDB {
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d {
 		return v.current(ctx)
+	}
+	if d.rbun != nil {
+		return d.rbun
 	}
 	return d.bun
 }
