@@ -109,6 +109,57 @@ func TestNotifyInsideAndOutsideTheWindow(t *testing.T) {
 	}
 }
 
+// claimCounter counts the claims a notifier takes on its notices.
+type claimCounter struct {
+	*memory.Chat
+	mu     sync.Mutex
+	claims int
+}
+
+func (c *claimCounter) ClaimNotice(ctx context.Context, id domain.NoticeID, at time.Time) (bool, error) {
+	c.mu.Lock()
+	c.claims++
+	c.mu.Unlock()
+	return c.Chat.ClaimNotice(ctx, id, at)
+}
+
+// A notice that cannot go out (no window, or a spent one) is deferred without
+// the claim-spend-undo writes; one that can is claimed once.
+func TestNotifyWithoutBudgetClaimsNothing(t *testing.T) {
+	t.Parallel()
+	c := newChatEnv(t)
+	ctx := context.Background()
+	counted := &claimCounter{Chat: c.chat}
+	n := application.NewNotifier(counted, c.chat, c.kefu, c.users, c.clock)
+	u := c.inviter(t, "oInviter", "小红")
+	if out, err := n.Notify(ctx, progress(u, "none")); err != nil || out != application.NoticeDeferred {
+		t.Fatalf("no window: %v, %v", out, err)
+	}
+	if counted.claims != 0 {
+		t.Fatalf("no window: %d claims, want 0", counted.claims)
+	}
+	if err := n.Interacted(ctx, u.ID, domain.TriggerFollow, c.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range domain.EventQuota {
+		if out, err := n.Notify(ctx, progress(u, fmt.Sprint("open", i))); err != nil || out != application.NoticeSent {
+			t.Fatalf("inside the window: %v, %v", out, err)
+		}
+	}
+	if counted.claims != domain.EventQuota {
+		t.Fatalf("%d claims for %d sends", counted.claims, domain.EventQuota)
+	}
+	if out, err := n.Notify(ctx, progress(u, "spent")); err != nil || out != application.NoticeDeferred {
+		t.Fatalf("spent window: %v, %v", out, err)
+	}
+	if counted.claims != domain.EventQuota {
+		t.Fatalf("spent window: %d claims, want still %d", counted.claims, domain.EventQuota)
+	}
+	if deferred, _ := c.chat.Notices(ctx, u.ID, true, 10); len(deferred) != 2 {
+		t.Fatalf("%d deferred notices, want 2 (none and spent)", len(deferred))
+	}
+}
+
 func TestNotifyRefusedByWeChatIsDeferredNotRetried(t *testing.T) {
 	t.Parallel()
 	for _, refusal := range []error{application.ErrKefuOutOfWindow, application.ErrKefuQuota} {

@@ -261,9 +261,6 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domai
 		return JoinResult{}, fmt.Errorf("join: create user: %w", err)
 	}
 	res := JoinResult{User: u, IsNew: true, Channel: cmd.Attribution.Channel(), FollowApplied: u.Following}
-	if err := s.openWindow(ctx, &res, cmd); err != nil {
-		return JoinResult{}, err
-	}
 	inv, err := s.invite(&res, cmd.Attribution, inviter, found, u, true)
 	if err != nil {
 		return JoinResult{}, err
@@ -274,6 +271,11 @@ func (s *JoinService) create(ctx context.Context, cmd JoinCommand, inviter domai
 			return JoinResult{}, fmt.Errorf("join: record invite: %w", err)
 		}
 		res.Invite, res.Inviter, res.NoInvite = inv, &inviter, ReasonNone
+	}
+	// The window and the records are appends nobody reads back here: written
+	// last, a store may send them together with the commit.
+	if err := s.openWindow(ctx, &res, cmd); err != nil {
+		return JoinResult{}, err
 	}
 	return res, s.record(ctx, cmd, res, u, inviter, found)
 }

@@ -79,6 +79,16 @@ func (s *Notifier) Notify(ctx context.Context, n domain.Notice) (NoticeOutcome, 
 	if !added {
 		return NoticeDuplicate, nil
 	}
+	open, err := s.budgetLeft(ctx, n.UserID)
+	if err != nil || !open {
+		// The usual case for an inviter, who rarely just wrote to the account:
+		// deferred without the claim, the spend and the undo it would take to learn
+		// that (a window opening meanwhile delivers it at that interaction).
+		if err != nil {
+			return NoticeDeferred, err
+		}
+		return s.record(ctx, stored, NoticeDeferred)
+	}
 	u, err := s.users.ByID(ctx, n.UserID)
 	if err != nil {
 		return NoticeDeferred, err
@@ -88,6 +98,17 @@ func (s *Notifier) Notify(ctx context.Context, n domain.Notice) (NoticeOutcome, 
 		return out, err
 	}
 	return s.record(ctx, stored, out)
+}
+
+// budgetLeft says whether any of the user's windows has a message left now: one
+// read, so a notice that cannot go out costs no writes. It decides nothing on its
+// own — Consume's conditional write does — it only spares the attempt.
+func (s *Notifier) budgetLeft(ctx context.Context, user domain.UserID) (bool, error) {
+	ws, err := s.windows.Windows(ctx, user)
+	if err != nil {
+		return false, err
+	}
+	return domain.KefuBudgetAt(ws, s.clock.Now()) > 0, nil
 }
 
 // send claims the notice (so no other instance delivers it too), spends one

@@ -60,9 +60,9 @@ func (a *Audit) Append(ctx context.Context, events ...domain.AuditEvent) error {
 		}
 		rows[i] = auditRowFrom(e)
 	}
-	_, err := a.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-		return db.NewInsert().Model(&rows).Returning("NULL").Exec(ctx) // no ids read back: nothing needs them (no RETURNING scan)
-	})
+	// No ids read back (nothing needs them), and on MySQL sent with the
+	// transaction's other appends just before COMMIT (deferred.go).
+	err := a.db.later(ctx, a.db.bun.NewInsert().Model(&rows).Returning("NULL"))
 	return a.db.mapErr("audit event", err)
 }
 

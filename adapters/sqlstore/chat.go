@@ -54,9 +54,9 @@ func (c *Chat) Open(ctx context.Context, user domain.UserID, w domain.KefuWindow
 				quota = excluded.quota, opened_at = excluded.opened_at
 			WHERE excluded.opened_at > kefu_windows.opened_at`
 	}
-	_, err := c.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-		return db.ExecContext(ctx, q, int64(user), string(w.Slot), dbTime(w.OpenedAt), dbTime(w.ExpiresAt), w.Quota)
-	})
+	// Nobody reads the window back in the transaction that opens it (a new
+	// follower's join): on MySQL it goes with the join's other appends (deferred.go).
+	err := c.db.later(ctx, c.db.bun.NewRaw(q, int64(user), string(w.Slot), dbTime(w.OpenedAt), dbTime(w.ExpiresAt), w.Quota))
 	return c.db.mapErr("kefu window", err)
 }
 
@@ -162,7 +162,7 @@ func (r noticeRow) domain() domain.Notice {
 }
 
 // AddNotice implements application.NoticeStore: an insert that ignores a duplicate
-// (user, key), then a read of whichever row holds the key.
+// (user, key); only for a duplicate, a read of the row that holds the key.
 func (c *Chat) AddNotice(ctx context.Context, n domain.Notice) (domain.Notice, bool, error) {
 	q := `INSERT INTO notices (user_id, nkey, kind, body, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, nkey) DO NOTHING`
 	if c.db.dialect == DialectMySQL {
@@ -174,6 +174,15 @@ func (c *Chat) AddNotice(ctx context.Context, n domain.Notice) (domain.Notice, b
 	added, err := c.db.affected("notice", res, err)
 	if err != nil {
 		return domain.Notice{}, false, err
+	}
+	if added == 1 {
+		// Ours: the row is what was written, its id the insert's (no read back).
+		id, err := res.LastInsertId()
+		if err != nil {
+			return domain.Notice{}, false, c.db.mapErr("notice", err)
+		}
+		row := noticeRow{ID: id, UserID: int64(n.UserID), Key: n.Key, Kind: string(n.Kind), Body: n.Text, CreatedAt: dbTime(n.CreatedAt)}
+		return row.domain(), true, nil
 	}
 	var row noticeRow
 	if err := c.db.idb(ctx).NewSelect().Model(&row).Where("user_id = ?", int64(n.UserID)).Where("nkey = ?", n.Key).Limit(1).Scan(ctx); err != nil {

@@ -29,11 +29,21 @@ func NicknameSearchSQLForTest(d *DB, prefix string) string {
 	return nicknamePrefix(q, d.dialect, prefix).Limit(50).String()
 }
 
+// LaterForTest queues a raw statement as a deferred append (deferred.go), so the
+// tests can make one fail at commit.
+func LaterForTest(d *DB, ctx context.Context, query string) error {
+	return d.later(ctx, d.bun.NewRaw(query))
+}
+
 // ReportDBForTest is the handle reports read on outside a transaction: the
-// read-only pool on a SQLite file, else the store's pool.
+// report pool on a SQLite file, else the store's pool.
 func ReportDBForTest(d *DB) *bun.DB {
-	if d.read != nil {
-		return d.read
+	if d.reports != nil {
+		return d.reports
 	}
 	return d.bun
 }
+
+// ReadPoolForTest is SQLite's read pool for lookups outside a transaction and how
+// many connections it has.
+func ReadPoolForTest(d *DB) (*bun.DB, int) { return d.rbun, sqliteReaders }

@@ -195,9 +195,13 @@ func runUnit(ctx context.Context, fn func(ctx context.Context) error) (err error
 	return fn(ctx)
 }
 
-// runTx is one transaction for fn alone, with InTx's bounded retry.
+// runTx is one transaction for fn alone, with InTx's bounded retry: on MySQL on
+// the autocommit=0 pool (txconn.go), on SQLite with database/sql's.
 func (d *DB) runTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	return d.retrying(ctx, func() error {
+		if d.txbun != nil {
+			return d.connTx(ctx, fn)
+		}
 		var fnErr error
 		err := d.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			fnErr = runUnit(context.WithValue(ctx, txKey{}, txValue{db: d, tx: tx}), fn)

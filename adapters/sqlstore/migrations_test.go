@@ -92,7 +92,7 @@ func TestMigrateAfterInterruptedRun(t *testing.T) {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sqlstore.IDBForTest(db, ctx).ExecContext(ctx, "DELETE FROM wxinvite_migrations"); err != nil {
+		if _, err := db.Bun().ExecContext(ctx, "DELETE FROM wxinvite_migrations"); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Migrate(ctx); err != nil {

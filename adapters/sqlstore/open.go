@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/url"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,9 +21,11 @@ import (
 
 // Options tunes a store; the zero value is production-ready.
 type Options struct {
-	// MaxOpenConns bounds the MySQL connection pool (default 50). SQLite always uses
-	// one connection for everything but reports: it serialises writers, so no request
-	// ever sees SQLITE_BUSY; reports read on a small read-only pool (readers.go).
+	// MaxOpenConns bounds the MySQL connections of one instance (default 50): three
+	// quarters for transactions, the rest for reads and single writes (txconn.go).
+	// SQLite always writes on one connection: it serialises writers, so no request
+	// ever sees SQLITE_BUSY; reads outside a transaction use read-only pools
+	// (sqlite_readers.go).
 	MaxOpenConns int
 	// MaxTxAttempts bounds how often InTx runs a transaction that keeps losing
 	// deadlocks or cluster certification conflicts (default 8).
@@ -37,15 +38,18 @@ type Options struct {
 // DB is an open store: the connection pool, the dialect, and the transactor. The
 // repositories are views on it (Users, Invites, QRCodes, Tokens).
 type DB struct {
-	bun *bun.DB
-	// read is the read-only pool for reports on a SQLite file (readers.go); nil on
-	// MySQL and in memory, where reports use bun.
-	read    *bun.DB
+	bun     *bun.DB
 	dialect string
 	opts    Options
 	galera  bool
 	// group coalesces concurrent transactions on SQLite (groupcommit.go); nil on MySQL.
 	group *grouper
+	// rbun is SQLite's read-only pool for reads outside transactions, and reports
+	// its pool for reports (sqlite_readers.go); nil on MySQL and for :memory:.
+	rbun, reports *bun.DB
+	// txbun is MySQL's pool for transactions, its sessions in autocommit=0
+	// (txconn.go); nil on SQLite.
+	txbun *bun.DB
 
 	retries   atomic.Uint64
 	conflicts atomic.Uint64
@@ -82,6 +86,17 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		sqldb.SetConnMaxLifetime(0)
 		sqldb.SetConnMaxIdleTime(0)
 		d.bun = bun.NewDB(sqldb, sqlitedialect.New())
+		if t.sqlitePath != ":memory:" {
+			if d.rbun, err = openSQLiteReaders(t.sqlitePath, sqliteReaders); err != nil {
+				_ = d.bun.Close()
+				return nil, unavailable(err, "cannot open sqlite database %q", t.sqlitePath)
+			}
+			if d.reports, err = openSQLiteReaders(t.sqlitePath, sqliteReportReaders); err != nil {
+				_ = d.rbun.Close()
+				_ = d.bun.Close()
+				return nil, unavailable(err, "cannot open sqlite database %q", t.sqlitePath)
+			}
+		}
 		d.group = newGrouper(d)
 	case DialectMySQL:
 		if d.galera, err = detectGalera(ctx, t.mysql); err != nil {
@@ -101,16 +116,18 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 				t.mysql.Params["wsrep_sync_wait"] = "3"
 			}
 		}
-		conn, err := mysql.NewConnector(t.mysql)
+		txConns, otherConns := splitConns(opts.MaxOpenConns)
+		sqldb, err := openMySQL(t.mysql, otherConns, nil)
 		if err != nil {
-			return nil, application.Errorf(application.KindInvalid, "invalid_database_url", err, "WXINVITE_DATABASE_URL: %v", err)
+			return nil, err
 		}
-		sqldb := sql.OpenDB(conn)
-		sqldb.SetMaxOpenConns(opts.MaxOpenConns)
-		sqldb.SetMaxIdleConns(opts.MaxOpenConns)
-		sqldb.SetConnMaxLifetime(5 * time.Minute)
-		sqldb.SetConnMaxIdleTime(time.Minute)
 		d.bun = bun.NewDB(sqldb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
+		txdb, err := openMySQL(t.mysql, txConns, map[string]string{"autocommit": "0"})
+		if err != nil {
+			_ = d.bun.Close()
+			return nil, err
+		}
+		d.txbun = bun.NewDB(txdb, mysqldialect.New(mysqldialect.WithTimeLocation("UTC")))
 	}
 	if err := d.Ping(ctx); err != nil {
 		_ = d.Close()
@@ -118,13 +135,6 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 			return nil, sqliteOpenErr(err, t.sqlitePath)
 		}
 		return nil, err
-	}
-	if t.dialect == DialectSQLite && t.sqlitePath != ":memory:" {
-		// After the writer's Ping: the file exists and is in WAL mode.
-		if d.read, err = openSQLiteReaders(t.sqlitePath); err != nil {
-			_ = d.Close()
-			return nil, err
-		}
 	}
 	return d, nil
 }
@@ -181,8 +191,17 @@ func (d *DB) Close() error {
 	if d.group != nil {
 		d.group.close()
 	}
-	if d.read != nil {
-		_ = d.read.Close()
+	if d.rbun != nil {
+		_ = d.rbun.Close()
+	}
+	if d.reports != nil {
+		_ = d.reports.Close()
+	}
+	if d.txbun != nil {
+		if err := d.txbun.Close(); err != nil {
+			_ = d.bun.Close()
+			return err
+		}
 	}
 	return d.bun.Close()
 }

@@ -14,8 +14,8 @@ import (
 // TestReportsReadBesideTheWriter: on a SQLite file a report (the user counts)
 // answers while a transaction holds the store's one writer connection, and sees the
 // last commit; inside the transaction it sees the transaction's own writes; after
-// the commit it sees them from outside too. Without the read-only pool the outside
-// read would wait for the writer connection until its context ran out.
+// the commit it sees them from outside too. On the writer's connection the outside
+// read would wait for it until its context ran out.
 func TestReportsReadBesideTheWriter(t *testing.T) {
 	t.Parallel()
 	db := sqltest.Open(t, sqltest.SQLiteURL(t), sqlstore.Options{})
@@ -47,7 +47,34 @@ func TestReportsReadBesideTheWriter(t *testing.T) {
 	}
 }
 
-// TestReportPoolRefusesWrites: the read-only pool cannot write, so SQLite keeps its
+// TestReportsHaveTheirOwnPool: on a SQLite file a report answers while every
+// connection of the read pool is taken (by the scan path's lookups, say), and a
+// dashboard's reports never hold those connections.
+func TestReportsHaveTheirOwnPool(t *testing.T) {
+	t.Parallel()
+	db := sqltest.Open(t, sqltest.SQLiteURL(t), sqlstore.Options{})
+	ctx := context.Background()
+	if _, err := db.Users().Create(ctx, newTestUser("oCounted")); err != nil {
+		t.Fatal(err)
+	}
+	pool, n := sqlstore.ReadPoolForTest(db)
+	for range n {
+		c, err := pool.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	// Bounded only so that a report queued behind the read pool fails instead of
+	// hanging.
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if users, _, err := db.Users().Counts(rctx); err != nil || users != 1 {
+		t.Errorf("report while the read pool is taken = %d, %v; want 1", users, err)
+	}
+}
+
+// TestReportPoolRefusesWrites: the report pool cannot write, so SQLite keeps its
 // one writer however a report's handle is used.
 func TestReportPoolRefusesWrites(t *testing.T) {
 	t.Parallel()

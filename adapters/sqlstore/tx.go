@@ -18,14 +18,21 @@ type txKey struct{}
 
 type txValue struct {
 	db *DB
-	tx bun.Tx
+	tx bun.IDB // a bun.Tx (SQLite) or a connection of the autocommit=0 pool (MySQL)
+	// pend queues the transaction's deferred appends (deferred.go); nil on SQLite.
+	pend *pending
 }
 
 // idb returns the transaction carried by ctx when it belongs to this database, else
 // the database itself, so every repository call joins the caller's transaction.
+// Outside a transaction it is for reads only: on a SQLite file it is the read
+// pool (sqlite_readers.go); writes go through write, exec or InTx.
 func (d *DB) idb(ctx context.Context) bun.IDB {
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d {
-		return v.tx
+		return v.current(ctx)
+	}
+	if d.rbun != nil {
+		return d.rbun
 	}
 	return d.bun
 }
@@ -60,7 +67,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 // SQLite it is a unit of the group commit like any InTx.
 func (d *DB) write(ctx context.Context, fn func(db bun.IDB) error) error {
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d {
-		return fn(v.tx)
+		return fn(v.current(ctx))
 	}
 	if d.group != nil {
 		// SQLite: the statement shares a commit with whatever else is waiting.

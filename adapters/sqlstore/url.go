@@ -128,7 +128,10 @@ func parseMySQLURL(raw string) (target, error) {
 	cfg.Collation = "utf8mb4_unicode_ci"
 	cfg.ClientFoundRows = true // RowsAffected counts matched rows: CAS updates depend on it
 	cfg.InterpolateParams = false
-	cfg.MultiStatements = false
+	// Only the store's deferred appends (deferred.go) send several statements at
+	// once: every statement is rendered by bun with its values escaped, never
+	// concatenated from input, so the capability adds no injection path.
+	cfg.MultiStatements = true
 	return target{dialect: DialectMySQL, mysql: cfg}, nil
 }
 

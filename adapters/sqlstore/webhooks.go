@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -115,9 +114,9 @@ func (w *Webhooks) Enqueue(ctx context.Context, msgs ...application.OutboxMessag
 	for i, m := range msgs {
 		rows[i] = messageRow{MsgID: m.ID, EventType: string(m.EventType), Body: m.Body, CreatedAt: dbTime(m.CreatedAt)}
 	}
-	_, err := w.db.exec(ctx, func(db bun.IDB) (sql.Result, error) {
-		return db.NewInsert().Model(&rows).Returning("NULL").Exec(ctx) // no ids read back: nothing needs them (no RETURNING scan)
-	})
+	// No ids read back (the relay finds the rows by their index), and on MySQL
+	// sent with the transaction's other appends just before COMMIT (deferred.go).
+	err := w.db.later(ctx, w.db.bun.NewInsert().Model(&rows).Returning("NULL"))
 	return w.db.mapErr("webhook message", err)
 }
 
