@@ -33,7 +33,7 @@ type pending struct {
 	stmts [][]byte
 	size  int
 	// oneByOne sends the queue one statement per round trip: on Galera (see
-	// separately below).
+	// below).
 	oneByOne bool
 	// err is the first flush failure: the transaction is doomed and is rolled
 	// back when it ends (statements after it run, in autocommit=0, and go too).
@@ -53,34 +53,25 @@ type pending struct {
 
 // later queues stmt in the MySQL transaction carried by ctx, or executes it at
 // once anywhere else (SQLite, or no transaction), through write like any
-// single-statement write.
+// single-statement write. The statement is rendered by bun, values inlined and
+// escaped exactly as bun sends every statement.
 func (d *DB) later(ctx context.Context, stmt schema.QueryAppender) error {
+	b, err := stmt.AppendQuery(d.bun.QueryGen(), nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: rendering a deferred statement: %w", err)
+	}
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == d && v.pend != nil {
-		return v.pend.add(ctx, d, stmt)
+		return v.pend.add(ctx, b)
 	}
 	return d.write(ctx, func(db bun.IDB) error {
-		_, err := db.ExecContext(ctx, string(mustAppend(d, stmt)))
+		_, err := db.ExecContext(ctx, string(b))
 		return err
 	})
 }
 
-// mustAppend renders stmt with the database's formatter (values inlined and
-// escaped by bun, exactly as bun sends every statement).
-func mustAppend(d *DB, stmt schema.QueryAppender) []byte {
-	b, err := stmt.AppendQuery(d.bun.QueryGen(), nil)
-	if err != nil {
-		panic(fmt.Sprintf("sqlstore: rendering a deferred statement: %v", err)) // a programming error: the models are ours
-	}
-	return b
-}
-
-func (p *pending) add(ctx context.Context, d *DB, stmt schema.QueryAppender) error {
+func (p *pending) add(ctx context.Context, b []byte) error {
 	if p.err != nil {
 		return p.err
-	}
-	b, err := stmt.AppendQuery(d.bun.QueryGen(), nil)
-	if err != nil {
-		return fmt.Errorf("sqlstore: rendering a deferred statement: %w", err)
 	}
 	if len(p.stmts) > 0 && p.size+1+len(b) > maxDeferredBytes {
 		if err := p.flush(ctx); err != nil {
