@@ -127,12 +127,3 @@ func (v txValue) current(ctx context.Context) bun.IDB {
 	}
 	return v.tx
 }
-
-// errOf is the transaction's root cause: the failed flush when there was one (the
-// statements after it only saw a doomed transaction), else err.
-func (p *pending) errOf(err error) error {
-	if p != nil && p.err != nil {
-		return p.err
-	}
-	return err
-}

@@ -70,7 +70,12 @@ func (d *DB) connTx(ctx context.Context, fn func(ctx context.Context) error) err
 	if err == nil {
 		err = pend.commit(ctx)
 	}
-	if err = pend.errOf(err); err != nil {
+	if pend.err != nil {
+		// The queue's or COMMIT's own failure is the root cause: statements after a
+		// failed flush only saw a doomed transaction.
+		err = d.mapErr("transaction", pend.err)
+	}
+	if err != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 		if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
 			// The session may still hold the attempt's writes: never reuse it.
