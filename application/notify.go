@@ -80,13 +80,13 @@ func (s *Notifier) Notify(ctx context.Context, n domain.Notice) (NoticeOutcome, 
 		return NoticeDuplicate, nil
 	}
 	open, err := s.budgetLeft(ctx, n.UserID)
-	if err != nil || !open {
+	if err != nil {
+		return NoticeDeferred, err
+	}
+	if !open {
 		// The usual case for an inviter, who rarely just wrote to the account:
 		// deferred without the claim, the spend and the undo it would take to learn
 		// that (a window opening meanwhile delivers it at that interaction).
-		if err != nil {
-			return NoticeDeferred, err
-		}
 		return s.record(ctx, stored, NoticeDeferred)
 	}
 	u, err := s.users.ByID(ctx, n.UserID)
